@@ -1,0 +1,27 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User, time_zone_choices
+
+
+class SignupForm(UserCreationForm):
+    role = forms.ChoiceField(
+        label=_("I am"),
+        choices=User.Role.choices,
+        initial=User.Role.BORROWER,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "role")
+        help_texts = {"email": _("Optional. Needed only to reset a forgotten password.")}
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = ("email", "language", "time_zone")

@@ -1,0 +1,31 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def time_zone_choices():
+    # Mainland and the zones our users most often live in come first.
+    first = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau", "UTC"]
+    rest = sorted(z for z in zoneinfo.available_timezones() if z not in first and "/" in z)
+    return [(z, z) for z in first + rest]
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        BORROWER = "borrower", _("Borrower")
+        LAWYER = "lawyer", _("Lawyer / legal-aid worker")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.BORROWER)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=settings.LIUZHENG_DEFAULT_TIME_ZONE
+    )
+
+    @property
+    def is_lawyer(self):
+        return self.role == self.Role.LAWYER

@@ -1,0 +1,209 @@
+import re
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import media
+from .models import Case, Entry
+from .uploads import EncryptedUpload
+
+LENDER_SUGGESTIONS = [
+    "借呗", "花呗", "京东金条", "京东白条", "微粒贷", "美团借钱", "度小满", "360借条",
+    "携程金融", "招联金融", "马上消费金融", "捷信", "安逸花", "分期乐", "拍拍贷",
+    "招商银行信用卡", "建设银行信用卡", "工商银行信用卡", "平安银行信用卡", "中信银行信用卡",
+    "浦发银行信用卡", "广发银行信用卡", "交通银行信用卡",
+]
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["lender", "product", "amount_owed", "overdue_since", "collector_numbers", "agencies", "notes"]
+        widgets = {
+            "lender": forms.TextInput(attrs={"list": "lender-suggestions", "autocomplete": "off"}),
+            "product": forms.TextInput(),
+            "amount_owed": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "overdue_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "collector_numbers": forms.Textarea(attrs={"rows": 2}),
+            "agencies": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "lender": _("For example 借呗, 花呗, a credit-card bank, 携程金融."),
+            "collector_numbers": _("One number per line."),
+        }
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Takes several files; each must have been encrypted by our upload handler."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": media.ACCEPT_ATTR}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        errors, good = [], []
+        for upload in files:
+            if not isinstance(upload, EncryptedUpload):
+                errors.append(ValidationError(_("This file was not accepted. Please try again."), code="refused"))
+                continue
+            if upload.too_large:
+                errors.append(ValidationError(
+                    _("“%(name)s” is larger than %(limit)s."), code="size",
+                    params={"name": upload.name, "limit": filesizeformat(settings.LIUZHENG_MAX_UPLOAD_BYTES)},
+                ))
+                continue
+            try:
+                upload.inspect()
+            except ValidationError as exc:
+                errors.append(exc)
+                continue
+            good.append(upload)
+        if errors:
+            raise ValidationError(errors)
+        return good
+
+
+def parse_duration(text):
+    """'3:25' -> 205, '1:02:03' -> 3723, '90' -> 90 (seconds)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,6}(:\d{1,2}){0,2}", text):
+        raise ValidationError(_("Enter a duration like 3:25 (minutes:seconds)."), code="duration")
+    seconds = 0
+    for part in text.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+def format_duration(seconds):
+    if seconds is None:
+        return ""
+    minutes, sec = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes}:{sec:02d}"
+
+
+# Which fields each kind of entry shows, in order (all are optional but the time).
+KIND_FIELDS = {
+    Entry.Kind.CALL: ["direction", "number", "duration", "claimed_identity", "content", "tags"],
+    Entry.Kind.SMS: ["channel", "number", "content", "claimed_identity", "tags"],
+    Entry.Kind.THIRD_PARTY: ["contact_name", "contact_relation", "channel", "number", "content", "tags"],
+    Entry.Kind.VISIT: ["claimed_identity", "content", "tags"],
+    Entry.Kind.POST: ["channel", "content", "tags"],
+    Entry.Kind.OTHER: ["channel", "number", "content", "tags"],
+}
+
+
+class EntryForm(forms.ModelForm):
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    duration = forms.CharField(
+        label=_("Duration (min:sec)"), required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "3:25"}),
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("What happened"), choices=Entry.Tag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    attachments = MultipleFileField(
+        label=_("Screenshots, recordings, photos"),
+        help_text=_("Images, audio (m4a, mp3, amr, wav, ogg, aac), video or PDF. Originals are kept unchanged."),
+    )
+    client_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Entry
+        fields = ["kind", "occurred_at", "direction", "channel", "number", "claimed_identity",
+                  "contact_name", "contact_relation", "content", "notes", "tags"]
+        widgets = {
+            "kind": forms.HiddenInput,
+            "number": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "claimed_identity": forms.TextInput(),
+            "contact_name": forms.TextInput(),
+            "contact_relation": forms.TextInput(attrs={"list": "relation-suggestions"}),
+            "content": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "direction": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            kind = self.instance.kind
+        elif self.is_bound:
+            kind = self.data.get("kind")
+        self.kind = kind if kind in Entry.Kind.values else Entry.Kind.CALL
+        self.fields["kind"].initial = self.kind
+        self.fields["direction"].choices = Entry.Direction.choices
+        self.fields["direction"].required = False
+        if not self.is_bound and self.instance._state.adding:
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+            self.initial.setdefault("client_token", uuid.uuid4())
+            if self.kind == Entry.Kind.CALL:
+                self.initial.setdefault("direction", Entry.Direction.INCOMING)
+        if not self.instance._state.adding:
+            self.fields["client_token"].required = False
+            self.initial["duration"] = format_duration(self.instance.duration_seconds)
+        labels = {
+            Entry.Kind.CALL: _("Collector's number"),
+            Entry.Kind.SMS: _("Sender"),
+            Entry.Kind.THIRD_PARTY: _("Their number"),
+        }
+        self.fields["number"].label = labels.get(self.kind, _("Number"))
+        if self.kind == Entry.Kind.THIRD_PARTY:
+            self.fields["content"].label = _("What they were told")
+            self.fields["channel"].label = _("How they were contacted")
+        elif self.kind == Entry.Kind.SMS:
+            self.fields["content"].label = _("Message text")
+
+    def visible_kind_fields(self):
+        return [self[name] for name in KIND_FIELDS[self.kind]]
+
+    def clean_duration(self):
+        return parse_duration(self.cleaned_data.get("duration"))
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timedelta(days=1):
+            raise ValidationError(_("This time is in the future."), code="future")
+        return value
+
+    def service_fields(self):
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("attachments", "client_token", "duration")}
+        data["duration_seconds"] = self.cleaned_data.get("duration")
+        data["kind"] = self.kind
+        return data
+
+
+class TrashForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you removing it?"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("It goes to the trash and can be restored; nothing is destroyed."),
+    )
+
+
+class TimelineFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All kinds"))] + list(Entry.Kind.choices))
+    tag = forms.ChoiceField(label=_("tag"), required=False, choices=[("", _("All tags"))] + list(Entry.Tag.choices))
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,243 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .fields import EncryptedTextField
+
+
+class UserKey(models.Model):
+    """A user's data keys, only ever stored wrapped by the master key."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_key")
+    master_key_id = models.BigIntegerField(db_index=True)
+    wrapped_aead = models.BinaryField()
+    wrapped_stream = models.BinaryField()
+    wrapped_mac = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"data key of user {self.user_id} (master {self.master_key_id})"
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cases")
+    lender = EncryptedTextField(_("lender / platform"))
+    product = EncryptedTextField(_("product"), blank=True)
+    amount_owed = EncryptedTextField(_("amount owed"), blank=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+    collector_numbers = EncryptedTextField(_("known collector numbers"), blank=True)
+    agencies = EncryptedTextField(_("collection agencies"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"case {self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("case_detail", args=[self.pk])
+
+    def crypto_owner_id(self):
+        return self.owner_id
+
+
+class Entry(models.Model):
+    class Kind(models.TextChoices):
+        CALL = "call", _("Collection call")
+        SMS = "sms", _("SMS / message")
+        THIRD_PARTY = "third_party", _("Contact of a third party (爆通讯录)")
+        VISIT = "visit", _("Visit")
+        POST = "post", _("Public post / exposure")
+        OTHER = "other", pgettext_lazy("entry kind", "Other")
+
+    class Direction(models.TextChoices):
+        INCOMING = "incoming", _("Incoming")
+        OUTGOING = "outgoing", _("Outgoing")
+        MISSED = "missed", _("Missed")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        WECHAT = "wechat", _("WeChat")
+        QQ = "qq", _("QQ")
+        CALL = "call", _("Phone call")
+        APP = "app", _("Loan app")
+        EMAIL = "email", _("E-mail")
+        VISIT = "visit", _("In person")
+        OTHER = "other", pgettext_lazy("channel", "Other")
+
+    class Tag(models.TextChoices):
+        THREAT = "threat", _("Threat")
+        INSULT = "insult", _("Insult")
+        OBSCENE = "obscene", _("Obscene")
+        CLAIMED_POLICE = "claimed_police", _("Claimed to be police")
+        CLAIMED_COURT = "claimed_court", _("Claimed to be a court")
+        CLAIMED_LAWYER = "claimed_lawyer", _("Claimed to be a lawyer")
+        FAKE_LEGAL_DOC = "fake_legal_document", _("Fake legal document")
+        MENTIONED_FAMILY = "mentioned_family", _("Mentioned contacting family")
+        MENTIONED_EMPLOYER = "mentioned_employer", _("Mentioned contacting employer")
+        DISCLOSED_DEBT = "disclosed_debt", _("Disclosed the debt to others")
+        REPEATED = "repeated", _("Repeated calls")
+        NIGHT = "night", _("At night")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CALL)
+    occurred_at = models.DateTimeField(_("date and time"), db_index=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
+    channel = models.CharField(_("app / channel"), max_length=10, choices=Channel.choices, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # The number in clear is encrypted; the blind index groups calls by number.
+    number = EncryptedTextField(_("number"), blank=True)
+    number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    claimed_identity = EncryptedTextField(_("who they claimed to be"), blank=True)
+    content = EncryptedTextField(_("what was said / text"), blank=True)
+    contact_name = EncryptedTextField(_("person contacted"), blank=True)
+    contact_relation = EncryptedTextField(_("relation to you"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    trash_reason = EncryptedTextField(blank=True)
+    # The same form submitted twice (double tap, retry) carries the same token.
+    client_token = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "client_token"], name="entry_unique_client_token"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("entry_detail", args=[self.pk])
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+    @property
+    def is_trashed(self):
+        return self.trashed_at is not None
+
+    def tag_labels(self):
+        labels = dict(self.Tag.choices)
+        return [labels.get(t, t) for t in self.tags]
+
+
+class EntryRevision(models.Model):
+    """The state of an entry before an edit: edits never lose what was there."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    revision = models.PositiveIntegerField()
+    snapshot = EncryptedTextField()  # canonical JSON of the entry's fields
+    content_sha256 = models.CharField(max_length=64)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+    replaced_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-revision"]
+        constraints = [models.UniqueConstraint(fields=["entry", "revision"], name="revision_unique")]
+
+    def __str__(self):
+        return f"revision {self.revision} of {self.entry_id}"
+
+    def crypto_owner_id(self):
+        return self.entry.case.owner_id
+
+
+class Attachment(models.Model):
+    """An original file, byte-identical, stored encrypted; never overwritten."""
+
+    id = models.UUIDField(primary_key=True, editable=False)  # = the id the blob was bound to
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    original_name = EncryptedTextField()
+    media_type = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    captured_at = models.DateTimeField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    thumbnail_size = models.PositiveIntegerField(null=True, blank=True)  # derived JPEG, encrypted too
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"attachment {self.pk}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+    @property
+    def has_thumbnail(self):
+        return self.thumbnail_size is not None
+
+    @property
+    def blob_key(self):
+        return f"{self.pk.hex}.orig"
+
+    @property
+    def thumb_key(self):
+        return f"{self.pk.hex}.thumb"
+
+
+class CustodyEvent(models.Model):
+    """One link of a case's append-only, hash-chained custody log (保管链)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="custody_events")
+    seq = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="custody_unique_seq")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("custody events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("custody events are append-only")
+
+
+class CustodyErasure(models.Model):
+    """A case whose custody chain may be deleted, and only because its owner was erased.
+
+    The database trigger refuses to delete custody events of any other case.
+    """
+
+    case_id = models.UUIDField(unique=True)
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"erased case {self.case_id}"

@@ -1,0 +1,204 @@
+"""State changes of cases, entries and attachments. Each is one named function,
+runs in a transaction and appends its custody event; nothing else writes."""
+from __future__ import annotations
+
+import logging
+import zoneinfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import blobstore
+from .crypto import blind_index
+from .custody import canonical_json, custody_append, sha256_json
+from .models import Attachment, Case, Entry, EntryRevision
+
+log = logging.getLogger("liuzheng.entries")
+
+CASE_FIELDS = ["lender", "product", "amount_owed", "overdue_since", "collector_numbers", "agencies", "notes"]
+ENTRY_FIELDS = [
+    "kind",
+    "occurred_at",
+    "direction",
+    "duration_seconds",
+    "channel",
+    "tags",
+    "number",
+    "claimed_identity",
+    "content",
+    "contact_name",
+    "contact_relation",
+    "notes",
+]
+
+
+def _value(v):
+    if hasattr(v, "isoformat"):
+        if hasattr(v, "tzinfo") and v.tzinfo is not None:
+            return v.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat()
+        return v.isoformat()
+    return v
+
+
+def case_snapshot(case: Case) -> dict:
+    return {"id": str(case.pk), **{f: _value(getattr(case, f)) for f in CASE_FIELDS}}
+
+
+def entry_snapshot(entry: Entry) -> dict:
+    """The canonical content of an entry: what its custody hash covers."""
+    return {"id": str(entry.pk), "case": str(entry.case_id), "revision": entry.revision,
+            **{f: _value(getattr(entry, f)) for f in ENTRY_FIELDS}}
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@transaction.atomic
+def case_create(*, owner, actor=None, **fields) -> Case:
+    case = Case(owner=owner, **{f: fields.get(f) or ("" if f != "overdue_since" else None) for f in CASE_FIELDS})
+    case.save(force_insert=True)
+    custody_append(case=case, actor=actor or owner, action="case.create", object_type="case",
+                   object_id=case.pk, content_sha256=sha256_json(case_snapshot(case)))
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, actor, **fields) -> Case:
+    changed = [f for f in CASE_FIELDS if f in fields and fields[f] != getattr(case, f)]
+    if not changed:
+        return case
+    for f in changed:
+        setattr(case, f, fields[f])
+    case.save()
+    custody_append(case=case, actor=actor, action="case.update", object_type="case",
+                   object_id=case.pk, content_sha256=sha256_json(case_snapshot(case)))
+    return case
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _apply_fields(entry: Entry, fields: dict):
+    for f in ENTRY_FIELDS:
+        if f in fields:
+            value = fields[f]
+            if value is None and f not in ("duration_seconds", "occurred_at"):
+                value = [] if f == "tags" else ""
+            setattr(entry, f, value)
+    entry.number_index = blind_index(entry.case.owner_id, entry.number) if entry.number else ""
+
+
+def entry_create(*, case: Case, actor, uploads=(), client_token=None, **fields) -> tuple[Entry, bool]:
+    """Create an entry with its attachments. Returns (entry, created).
+
+    A repeated client_token (double tap, browser retry) returns the first
+    entry instead of creating a second one.
+    """
+    if client_token:
+        existing = Entry.objects.filter(case=case, client_token=client_token).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            entry = Entry(case=case, created_by=actor if getattr(actor, "pk", None) else None, client_token=client_token)
+            _apply_fields(entry, fields)
+            entry.save(force_insert=True)
+            custody_append(case=case, actor=actor, action="entry.create", object_type="entry",
+                           object_id=entry.pk, content_sha256=sha256_json(entry_snapshot(entry)))
+            for upload in uploads:
+                attachment_add(entry=entry, actor=actor, upload=upload)
+    except IntegrityError:
+        if client_token:
+            existing = Entry.objects.filter(case=case, client_token=client_token).first()
+            if existing:
+                return existing, False
+        raise
+    return entry, True
+
+
+@transaction.atomic
+def entry_update(*, entry: Entry, actor, uploads=(), **fields) -> Entry:
+    """Edit an entry; its previous state is kept as a revision."""
+    before = entry_snapshot(entry)
+    changed = [f for f in ENTRY_FIELDS if f in fields and _value(fields[f]) != before[f]]
+    if changed:
+        EntryRevision.objects.create(
+            entry=entry, revision=entry.revision, snapshot=canonical_json(before).decode("utf-8"),
+            content_sha256=sha256_json(before), replaced_by=actor,
+        )
+        _apply_fields(entry, {f: fields[f] for f in changed})
+        entry.revision += 1
+        entry.save()
+        custody_append(case=entry.case, actor=actor, action="entry.update", object_type="entry",
+                       object_id=entry.pk, content_sha256=sha256_json(entry_snapshot(entry)))
+    for upload in uploads:
+        attachment_add(entry=entry, actor=actor, upload=upload)
+    return entry
+
+
+@transaction.atomic
+def entry_trash(*, entry: Entry, actor, reason: str) -> Entry:
+    if entry.is_trashed:
+        return entry
+    entry.trashed_at = timezone.now()
+    entry.trash_reason = reason
+    entry.save(update_fields=["trashed_at", "trash_reason", "updated_at"])
+    custody_append(case=entry.case, actor=actor, action="entry.trash", object_type="entry",
+                   object_id=entry.pk, content_sha256=sha256_json(entry_snapshot(entry)))
+    return entry
+
+
+@transaction.atomic
+def entry_restore(*, entry: Entry, actor) -> Entry:
+    if not entry.is_trashed:
+        return entry
+    entry.trashed_at = None
+    entry.save(update_fields=["trashed_at", "updated_at"])
+    custody_append(case=entry.case, actor=actor, action="entry.restore", object_type="entry",
+                   object_id=entry.pk, content_sha256=sha256_json(entry_snapshot(entry)))
+    return entry
+
+
+# --------------------------------------------------------------------------- attachments
+
+
+def _aware(naive, zone_name):
+    if naive is None:
+        return None
+    try:
+        return timezone.make_aware(naive, zoneinfo.ZoneInfo(zone_name))
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+
+
+def attachment_add(*, entry: Entry, actor, upload) -> Attachment:
+    """Keep an uploaded original (already encrypted while it streamed in).
+
+    Courts need the original bytes: the blob is the upload itself, never re-encoded.
+    """
+    info = upload.inspect()
+    owner = entry.case.owner
+    with transaction.atomic():
+        att = Attachment(
+            id=upload.object_id,
+            entry=entry,
+            case=entry.case,
+            original_name=upload.name,
+            media_type=info.media_type,
+            kind=info.kind,
+            size=upload.size,
+            sha256=upload.sha256,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            captured_at=_aware(info.captured_at_local, owner.time_zone),
+            width=info.width,
+            height=info.height,
+            duration_seconds=info.duration_seconds,
+            thumbnail_size=len(info.thumbnail) if info.thumbnail else None,
+        )
+        upload.blob.commit(att.blob_key)
+        if info.thumbnail:
+            blobstore.write_bytes(owner.pk, att.pk, "thumbnail", att.thumb_key, info.thumbnail)
+        att.save(force_insert=True)
+        custody_append(case=entry.case, actor=actor, action="attachment.add", object_type="attachment",
+                       object_id=att.pk, content_sha256=att.sha256)
+    return att

@@ -1,0 +1,75 @@
+"""Read side of a case: the timeline, its filters and counts (selectors)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from .crypto import DecryptionError
+from .models import Attachment, Case, Entry
+
+log = logging.getLogger("liuzheng.timeline")
+TEXT_FIELDS = ["number", "claimed_identity", "content", "contact_name", "contact_relation", "notes"]
+
+
+@dataclass
+class Item:
+    entry: Entry
+    damaged: bool = False
+    attachments: list = field(default_factory=list)
+
+
+def _decrypt_all(entry: Entry) -> bool:
+    """Decrypt an entry's text up front; a damaged entry must not break the page."""
+    try:
+        for f in TEXT_FIELDS:
+            getattr(entry, f)
+        return True
+    except DecryptionError:
+        log.error("Entry %s of case %s could not be decrypted", entry.pk, entry.case_id)
+        return False
+
+
+def _matches(entry: Entry, q: str) -> bool:
+    # The text is encrypted at rest: search decrypts the owner's entries in memory.
+    q = q.casefold()
+    return any(q in (getattr(entry, f) or "").casefold() for f in TEXT_FIELDS)
+
+
+def timeline(case: Case, *, kind="", tag="", date_from=None, date_to=None, q="", trashed=False) -> list[Item]:
+    qs = Entry.objects.filter(case=case, trashed_at__isnull=not trashed).select_related("case")
+    if kind:
+        qs = qs.filter(kind=kind)
+    zone = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(occurred_at__gte=timezone.make_aware(datetime.combine(date_from, time.min), zone))
+    if date_to:
+        qs = qs.filter(occurred_at__lt=timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), zone))
+    qs = qs.prefetch_related(Prefetch("attachments", queryset=Attachment.objects.select_related("case")))
+    items = []
+    for entry in qs:
+        if tag and tag not in (entry.tags or []):
+            continue
+        ok = _decrypt_all(entry)
+        if q and (not ok or not _matches(entry, q)):
+            continue
+        items.append(Item(entry=entry, damaged=not ok, attachments=list(entry.attachments.all())))
+    return items
+
+
+def case_counts(case: Case) -> dict:
+    now = timezone.localtime()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = today - timedelta(days=today.weekday())
+    live = Entry.objects.filter(case=case, trashed_at__isnull=True)
+    calls = live.filter(kind=Entry.Kind.CALL)
+    return {
+        "calls_today": calls.filter(occurred_at__gte=today).count(),
+        "calls_week": calls.filter(occurred_at__gte=week).count(),
+        "third_party": live.filter(kind=Entry.Kind.THIRD_PARTY).count(),
+        "entries": live.count(),
+        "trashed": Entry.objects.filter(case=case, trashed_at__isnull=False).count(),
+    }

@@ -1,0 +1,118 @@
+"""The first upload handler: files are encrypted while they stream in.
+
+Django's own handlers keep small files in memory and write big ones to a
+temporary file in plaintext. This handler comes first and claims every file,
+so the plaintext of evidence never reaches the disk; memory stays flat (one
+chunk plus a 64 KiB head used to recognise the file type).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+
+from . import blobstore, media
+
+log = logging.getLogger("liuzheng.uploads")
+
+
+def upload_owner_for(request):
+    """Whose key encrypts this request's files, or None to refuse all files.
+
+    Decided from the resolved URL before the body is parsed: only a view that
+    takes evidence for a case the requester may write to gets files at all.
+    """
+    from .access import upload_owner_for_request
+
+    return upload_owner_for_request(request)
+
+
+class EncryptedUpload(UploadedFile):
+    """Stands in for UploadedFile: carries the pending ciphertext, never plaintext."""
+
+    def __init__(self, *, name, content_type, owner_id, object_id, blob, head, too_large):
+        super().__init__(file=None, name=name, content_type=content_type, size=blob.size)
+        self.owner_id = owner_id
+        self.object_id = object_id
+        self.blob = blob
+        self.head = head
+        self.too_large = too_large
+        self.sha256 = blob.sha256.hexdigest()
+        self.info = None  # media.MediaInfo once checked
+
+    def read_plaintext(self) -> bytes:
+        return b"".join(blobstore.iter_path(self.owner_id, self.object_id, "original", self.blob.path))
+
+    def inspect(self):
+        if self.info is None:
+            self.info = media.inspect(self.head, self.name, self.size, self.read_plaintext)
+        return self.info
+
+    def open(self, mode=None):
+        raise RuntimeError("EncryptedUpload holds ciphertext only; use read_plaintext()")
+
+    def close(self):
+        # Django closes request files at the end of the request: anything not
+        # committed to an attachment is removed (it is ciphertext anyway).
+        self.blob.discard()
+
+    def __del__(self):
+        try:
+            self.blob.discard()
+        except Exception:
+            pass
+
+
+class EncryptingUploadHandler(FileUploadHandler):
+    def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        self.owner_id = upload_owner_for(self.request)
+        self.active = self.owner_id is not None
+        if not self.active:
+            log.info("Refused a file on %s: no upload owner", self.request.path)
+            return
+        self.object_id = uuid.uuid4()
+        self.blob = blobstore.PendingBlob(self.owner_id, self.object_id, "original")
+        self.head = bytearray()
+        self.too_large = False
+        self.limit = settings.LIUZHENG_MAX_UPLOAD_BYTES
+
+    def receive_data_chunk(self, raw_data, start):
+        if not self.active:
+            return None  # swallow: no other handler may keep it
+        if self.too_large:
+            return None
+        if self.blob.size + len(raw_data) > self.limit:
+            # Keep reading (and dropping) so the rest of the form still arrives.
+            self.too_large = True
+            self.blob.size += len(raw_data)
+            return None
+        if len(self.head) < media.HEAD_BYTES:
+            self.head += raw_data[: media.HEAD_BYTES - len(self.head)]
+        self.blob.write(raw_data)
+        return None
+
+    def file_complete(self, file_size):
+        if not self.active:
+            return None
+        try:
+            self.blob.finish()
+        except Exception:
+            self.blob.discard()
+            raise
+        return EncryptedUpload(
+            name=self.file_name,
+            content_type=self.content_type,
+            owner_id=self.owner_id,
+            object_id=self.object_id,
+            blob=self.blob,
+            head=bytes(self.head),
+            too_large=self.too_large,
+        )
+
+    def upload_interrupted(self):
+        if getattr(self, "active", False):
+            self.blob.discard()

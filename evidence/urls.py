@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("cases/new/", views.case_create, name="case_create"),
+    path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<uuid:case_id>/trash/", views.case_trash, name="case_trash"),
+    path("cases/<uuid:case_id>/entries/new/", views.entry_create, name="entry_create"),
+    path("entries/<uuid:entry_id>/", views.entry_detail, name="entry_detail"),
+    path("entries/<uuid:entry_id>/edit/", views.entry_edit, name="entry_edit"),
+    path("entries/<uuid:entry_id>/history/", views.entry_history, name="entry_history"),
+    path("entries/<uuid:entry_id>/trash/", views.entry_trash, name="entry_trash"),
+    path("entries/<uuid:entry_id>/restore/", views.entry_restore, name="entry_restore"),
+    path("files/<uuid:attachment_id>/", views.attachment_file, name="attachment_file"),
+    path("files/<uuid:attachment_id>/thumbnail/", views.attachment_file, {"variant": "thumbnail"},
+         name="attachment_thumbnail"),
+]

@@ -1,0 +1,20 @@
+// One tap, one entry: disable submit buttons once a form is sent (the server
+// also ignores a repeated form token, for retries the browser makes itself).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset.submitted) { event.preventDefault(); return; }
+  form.dataset.submitted = "1";
+  form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
+    b.disabled = true;
+    if (b.dataset.busyText) { b.textContent = b.dataset.busyText; }
+  });
+});
+// Refuse a file larger than the server limit before uploading it for minutes.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (input.type !== "file" || !input.dataset.maxBytes) { return; }
+  var max = parseInt(input.dataset.maxBytes, 10), msg = input.dataset.tooLarge || "";
+  for (var i = 0; i < input.files.length; i++) {
+    if (input.files[i].size > max) { alert(msg.replace("%s", input.files[i].name)); input.value = ""; return; }
+  }
+});
