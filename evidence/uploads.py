@@ -116,3 +116,20 @@ class EncryptingUploadHandler(FileUploadHandler):
     def upload_interrupted(self):
         if getattr(self, "active", False):
             self.blob.discard()
+
+
+def encrypted_upload_from_bytes(*, owner_id: int, name: str, data: bytes, content_type: str = "") -> EncryptedUpload:
+    """The same encrypted upload the handler makes, from bytes already in memory
+    (demo data, imports). Goes through the identical encrypt-while-hashing path."""
+    blob = blobstore.PendingBlob(owner_id, uuid.uuid4(), "original")
+    try:
+        for start in range(0, len(data), blobstore.CHUNK):
+            blob.write(data[start:start + blobstore.CHUNK])
+        blob.finish()
+    except Exception:
+        blob.discard()
+        raise
+    return EncryptedUpload(
+        name=name, content_type=content_type, owner_id=owner_id, object_id=blob.object_id,
+        blob=blob, head=data[: media.HEAD_BYTES], too_large=len(data) > settings.LIUZHENG_MAX_UPLOAD_BYTES,
+    )

@@ -1,0 +1,93 @@
+"""Shared fixtures: an isolated data directory per test and the personas of STYLE.md."""
+import os
+
+import pytest
+from django.test import Client
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# would otherwise refuse to run next to it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Correct-horse-42"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path):
+    """Every test gets its own master key, blob store and keys."""
+    from evidence.crypto import forget_cached_keys
+
+    root = tmp_path / "var"
+    settings.LIUZHENG_DATA_DIR = root
+    settings.LIUZHENG_MASTER_KEY_FILE = root / "keys" / "master-keyset.json"
+    settings.LIUZHENG_MASTER_KEY = ""
+    settings.LIUZHENG_BLOB_DIR = root / "blobs"
+    forget_cached_keys()
+    yield root
+    forget_cached_keys()
+
+
+def _user(username, role="borrower"):
+    from accounts.services import user_create
+
+    return user_create(username=username, password=PASSWORD, role=role)
+
+
+@pytest.fixture
+def borrower(db):
+    return _user("borrower")
+
+
+@pytest.fixture
+def other_borrower(db):
+    return _user("other_borrower")
+
+
+@pytest.fixture
+def lawyer(db):
+    return _user("lawyer", role="lawyer")
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def borrower_client(borrower):
+    return _client_for(borrower)
+
+
+@pytest.fixture
+def other_client(other_borrower):
+    return _client_for(other_borrower)
+
+
+@pytest.fixture
+def anonymous_client(db):
+    return Client()
+
+
+@pytest.fixture
+def case(borrower):
+    from evidence.services import case_create
+
+    return case_create(owner=borrower, lender="借呗", product="借呗", amount_owed="12000",
+                       collector_numbers="95188", notes="案件备注")
+
+
+@pytest.fixture
+def entry(case, borrower):
+    from django.utils import timezone
+
+    from evidence.services import entry_create
+
+    entry, _ = entry_create(case=case, actor=borrower, kind="call", occurred_at=timezone.now(),
+                            direction="incoming", number="13800138000", content="不还钱就找你家人", tags=["threat"])
+    return entry
+
+
+def make_upload(owner, name, data, content_type=""):
+    from evidence.uploads import encrypted_upload_from_bytes
+
+    return encrypted_upload_from_bytes(owner_id=owner.pk, name=name, data=data, content_type=content_type)
