@@ -80,7 +80,10 @@ class MasterKeyring:
     def __init__(self, keyset: tink_pb2.Keyset, path: Path | None):
         self.keyset = keyset
         self.path = path
-        handle = tink.proto_keyset_format.parse(keyset.SerializeToString(), _TOKEN)
+        self._load_primitive()
+
+    def _load_primitive(self):
+        handle = tink.proto_keyset_format.parse(self.keyset.SerializeToString(), _TOKEN)
         self.aead = handle.primitive(aead.Aead)
 
     @property
@@ -96,6 +99,7 @@ class MasterKeyring:
             raise ImproperlyConfigured("The master key came from the environment; rotation needs a key file.")
         handle = tink.proto_keyset_format.parse(self.keyset.SerializeToString(), _TOKEN)
         _write_private(self.path, tink.json_proto_keyset_format.serialize(handle, _TOKEN))
+        self._load_primitive()
 
     def add_primary(self) -> int:
         fresh = _keyset_proto(tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))

@@ -1,3 +1,4 @@
+import copy
 import json
 import logging
 
@@ -58,7 +59,9 @@ def case_create(request):
 @require_http_methods(["GET", "POST"])
 def case_edit(request, case_id):
     case = case_get_for_user(request.user, case_id, WRITE)
-    form = CaseForm(request.POST or None, instance=case)
+    # The form works on a copy: ModelForm validation writes into its instance,
+    # and the service must see the stored state to record what changed.
+    form = CaseForm(request.POST or None, instance=copy.copy(case))
     if request.method == "POST" and form.is_valid():
         services.case_update(case=case, actor=request.user, **form.cleaned_data)
         messages.success(request, _("Case saved."))
@@ -133,7 +136,7 @@ def entry_edit(request, entry_id):
     entry = entry_get_for_user(request.user, entry_id, WRITE)
     if entry.is_trashed:
         raise Http404
-    form = EntryForm(request.POST or None, request.FILES or None, instance=entry)
+    form = EntryForm(request.POST or None, request.FILES or None, instance=copy.copy(entry))
     if request.method == "POST" and form.is_valid():
         services.entry_update(entry=entry, actor=request.user, uploads=form.cleaned_data["attachments"],
                               **form.service_fields())
