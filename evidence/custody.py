@@ -75,16 +75,3 @@ def _actor_label(actor) -> str:
     if isinstance(actor, str):
         return actor
     return f"user:{actor.pk}:{actor.username}"
-
-
-def chain_state(case: Case) -> dict:
-    """Recompute the chain: {'ok': bool, 'count': n, 'broken_at': seq or None, 'head': hash}."""
-    prev, count = GENESIS, 0
-    expected_seq = 1
-    for event in CustodyEvent.objects.filter(case=case).order_by("seq").iterator():
-        count += 1
-        if event.seq != expected_seq or event.prev_hash != prev or event_hash(event) != event.hash:
-            return {"ok": False, "count": count, "broken_at": event.seq if event.seq else expected_seq, "head": prev}
-        prev = event.hash
-        expected_seq += 1
-    return {"ok": True, "count": count, "broken_at": None, "head": prev}

@@ -202,3 +202,9 @@ def attachment_add(*, entry: Entry, actor, upload) -> Attachment:
         custody_append(case=entry.case, actor=actor, action="attachment.add", object_type="attachment",
                        object_id=att.pk, content_sha256=att.sha256)
     return att
+
+
+def attachment_download_record(*, attachment: Attachment, actor):
+    """A download of an original leaves the system: the custody chain says who took it."""
+    return custody_append(case=attachment.case, actor=actor, action="attachment.download",
+                          object_type="attachment", object_id=attachment.pk, content_sha256=attachment.sha256)

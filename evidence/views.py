@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import services
 from .access import WRITE, attachment_get_for_user, case_get_for_user, entry_get_for_user
 from .crypto import DecryptionError
-from .custody import chain_state
 from .forms import LENDER_SUGGESTIONS, CaseForm, EntryForm, TimelineFilterForm, TrashForm
 from .models import Case, Entry
 from .serving import blob_response
 from .timeline import case_counts, timeline
+from .verify import verify_case
 
 log = logging.getLogger("liuzheng.views")
 
@@ -85,7 +85,7 @@ def case_detail(request, case_id):
         "filters": filters,
         "filtering": any(params.values()) if params else False,
         "counts": case_counts(case),
-        "chain": chain_state(case),
+        "chain": verify_case(case, files=False),
         "kinds": Entry.Kind.choices,
     })
 
@@ -191,9 +191,13 @@ def attachment_file(request, attachment_id, variant="original"):
         blob = {"role": "thumbnail", "key": att.thumb_key, "size": att.thumbnail_size, "media_type": "image/jpeg"}
     else:
         blob = {"role": "original", "key": att.blob_key, "size": att.size, "media_type": att.media_type}
+    download = variant == "original" and request.GET.get("download") == "1"
     try:
         filename = att.original_name if variant == "original" else None
-        return blob_response(request, owner_id=att.case.owner_id, object_id=att.pk, filename=filename,
-                             download=request.GET.get("download") == "1", **blob)
+        response = blob_response(request, owner_id=att.case.owner_id, object_id=att.pk, filename=filename,
+                             download=download, **blob)
     except DecryptionError as exc:
         return _damaged(request, exc)
+    if download and "Range" not in request.headers:
+        services.attachment_download_record(attachment=att, actor=request.user)
+    return response

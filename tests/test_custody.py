@@ -3,7 +3,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from evidence.custody import GENESIS, chain_state, event_hash
+from evidence.custody import GENESIS, event_hash
+from evidence.verify import verify_case
 from evidence.models import CustodyEvent
 from evidence.services import case_update, entry_trash, entry_update
 
@@ -19,7 +20,8 @@ def test_it_chains_every_change(entry, borrower):
     for prev, event in zip(events, events[1:]):
         assert event.prev_hash == prev.hash
     assert all(event_hash(e) == e.hash for e in events)
-    assert chain_state(entry.case) == {"ok": True, "count": 5, "broken_at": None, "head": events[-1].hash}
+    report = verify_case(entry.case)
+    assert report.ok and report.events == 5
 
 
 def test_it_records_a_case_edit_made_through_the_form(case, borrower_client):
@@ -59,3 +61,97 @@ def test_it_refuses_a_forked_sequence(entry):
 def test_the_case_page_shows_the_chain_state(entry, borrower_client):
     html = borrower_client.get(entry.case.get_absolute_url()).content.decode()
     assert 'id="chain-state"' in html and "chain-ok" in html
+
+
+# --------------------------------------------------------------------------- verify_custody
+
+import io  # noqa: E402
+
+from django.core.management import call_command  # noqa: E402
+
+from evidence import blobstore  # noqa: E402
+from evidence.services import attachment_add  # noqa: E402
+
+from .conftest import make_upload  # noqa: E402
+from .media_samples import png_bytes  # noqa: E402
+
+
+@pytest.fixture
+def evidence(entry, borrower):
+    att = attachment_add(entry=entry, actor=borrower, upload=make_upload(borrower, "a.png", png_bytes()))
+    entry_update(entry=entry, actor=borrower, content="第二版")
+    return att
+
+
+def verify():
+    out = io.StringIO()
+    try:
+        call_command("verify_custody", stdout=out, stderr=io.StringIO())
+        return 0, out.getvalue()
+    except SystemExit as exc:
+        return exc.code, out.getvalue()
+
+
+def attacker_sql(sql, params=()):
+    """Someone with write access to the database file: triggers do not stop them."""
+    with connection.cursor() as cur:
+        cur.execute("DROP TRIGGER custody_no_update")
+        cur.execute("DROP TRIGGER custody_no_delete")
+        cur.execute(sql, params)
+
+
+def attacker_sql_more(sql):
+    with connection.cursor() as cur:
+        cur.execute(sql)
+
+
+def test_verify_passes_an_untouched_case(evidence):
+    code, out = verify()
+    assert code == 0 and "All custody chains and files verified" in out
+
+
+def test_verify_catches_a_changed_stored_hash(evidence):
+    attacker_sql("UPDATE evidence_attachment SET sha256 = %s", ["0" * 64])
+    code, out = verify()
+    assert code == 1 and f"file {evidence.pk}" in out
+
+
+def test_verify_catches_a_changed_event_field(evidence):
+    attacker_sql("UPDATE evidence_custodyevent SET actor_label = 'someone else' WHERE seq = 2")
+    code, out = verify()
+    assert code == 1 and "event #2" in out and "altered" in out
+
+
+def test_verify_catches_a_deleted_event(evidence):
+    attacker_sql("DELETE FROM evidence_custodyevent WHERE seq = 3")
+    code, out = verify()
+    assert code == 1 and "event #3 is missing" in out
+
+
+def test_verify_catches_reordered_events(evidence):
+    attacker_sql("UPDATE evidence_custodyevent SET seq = 1000 WHERE seq = 2")
+    attacker_sql_more("UPDATE evidence_custodyevent SET seq = 2 WHERE seq = 3")
+    attacker_sql_more("UPDATE evidence_custodyevent SET seq = 3 WHERE seq = 1000")
+    code, out = verify()
+    assert code == 1 and "event #2" in out
+
+
+def test_verify_catches_a_flipped_blob_byte(evidence):
+    path = blobstore.blob_path(evidence.blob_key)
+    raw = bytearray(path.read_bytes())
+    raw[100] ^= 0x10
+    path.write_bytes(bytes(raw))
+    code, out = verify()
+    assert code == 1 and f"file {evidence.pk} is damaged" in out
+
+
+def test_verify_catches_a_changed_entry_time(evidence, entry):
+    attacker_sql("UPDATE evidence_entry SET occurred_at = '2020-01-01 00:00:00'")
+    code, out = verify()
+    assert code == 1 and f"entry {entry.pk} differs" in out
+
+
+def test_verify_names_one_case(evidence, borrower):
+    out = io.StringIO()
+    call_command("verify_custody", "--case", str(evidence.case_id), stdout=out)
+    assert f"OK   case {evidence.case_id}" in out.getvalue()

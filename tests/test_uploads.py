@@ -149,6 +149,10 @@ def test_it_serves_byte_ranges(audio, borrower_client):
 def test_it_offers_the_original_as_a_download(audio, borrower_client):
     r = borrower_client.get(reverse("attachment_file", args=[audio.pk]), {"download": "1"})
     assert r["Content-Disposition"].startswith("attachment;") and "rec.wav" in r["Content-Disposition"]
+    from evidence.models import CustodyEvent
+
+    event = CustodyEvent.objects.filter(action="attachment.download").get()
+    assert event.object_id == str(audio.pk) and event.content_sha256 == audio.sha256
 
 
 def test_it_never_writes_plaintext_to_the_temp_dir(case, borrower_client, settings, tmp_path, data_dir):
