@@ -56,6 +56,9 @@ keys:
 run: deps messages migrate keys
 	$(PY) manage.py collectstatic --noinput -v 0
 	@echo "留证 Liuzheng: http://$(HOST):$(PORT)/"
+	@# The background worker (timestamps, exports) runs beside the web server and stops with it.
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn config.wsgi -b $(HOST):$(PORT) -w $(WEB_CONCURRENCY) -k gthread --threads 4 --timeout 600 --access-logfile -
 
 test: test-deps messages

@@ -1,5 +1,6 @@
 """Liuzheng settings. Every setting comes from the environment (see README's table)."""
 import os
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -32,6 +33,17 @@ LIUZHENG_MASTER_KEY = os.environ.get("LIUZHENG_MASTER_KEY", "")
 LIUZHENG_BLOB_DIR = Path(os.environ.get("LIUZHENG_BLOB_DIR", LIUZHENG_DATA_DIR / "blobs"))
 LIUZHENG_MAX_UPLOAD_BYTES = envint("LIUZHENG_MAX_UPLOAD_MB", 200) * 1024 * 1024
 LIUZHENG_MAX_IMAGE_PIXELS = envint("LIUZHENG_MAX_IMAGE_PIXELS", 80_000_000)
+
+# RFC 3161 time-stamping authorities, tried in order; none = items carry server time only.
+LIUZHENG_TSA_URLS = envlist("LIUZHENG_TSA_URLS")
+# PEM file of the TSA's CA chain: tokens are validated against it and it goes into bundles.
+LIUZHENG_TSA_CA_FILE = os.environ.get("LIUZHENG_TSA_CA_FILE", "")
+LIUZHENG_TSA_TIMEOUT = envint("LIUZHENG_TSA_TIMEOUT", 15)
+LIUZHENG_TSA_MAX_SKEW = envint("LIUZHENG_TSA_MAX_SKEW_SECONDS", 600)
+
+# Background work (timestamps, later exports): Django's tasks API, database-backed,
+# so many workers can share one PostgreSQL later. `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": os.environ.get("LIUZHENG_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 if PRODUCTION and not (LIUZHENG_MASTER_KEY or os.environ.get("LIUZHENG_MASTER_KEY_FILE")):
     raise ImproperlyConfigured(
@@ -71,6 +83,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "evidence",
 ]
@@ -137,6 +151,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests use a real file, as deployments do: in-memory shared-cache SQLite
+            # locks differently and would hide (or invent) concurrency behaviour.
+            "TEST": {"NAME": os.environ.get("LIUZHENG_TEST_DB", str(Path(tempfile.gettempdir()) / f"liuzheng-test-{os.getpid()}.sqlite3"))},
         }
     }
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Case, CustodyEvent
+from .timestamps import chain_timestamp_request
 
 GENESIS = "0" * 64
 
@@ -66,6 +67,7 @@ def custody_append(*, case: Case, actor, action: str, object_type: str, object_i
         )
         event.hash = event_hash(event)
         event.save(force_insert=True)
+        chain_timestamp_request(case)
         return event
 
 

@@ -186,6 +186,11 @@ class Attachment(models.Model):
     def crypto_owner_id(self):
         return self.case.owner_id
 
+    def file_timestamp(self):
+        """The file's trusted-timestamp request (prefetch `timestamps__token`)."""
+        stamps = list(self.timestamps.all())
+        return stamps[0] if stamps else None
+
     @property
     def has_thumbnail(self):
         return self.thumbnail_size is not None
@@ -241,3 +246,44 @@ class CustodyErasure(models.Model):
 
     def __str__(self):
         return f"erased case {self.case_id}"
+
+
+class TimestampToken(models.Model):
+    """One RFC 3161 answer from a time-stamping authority (TSA)."""
+
+    der = models.BinaryField()  # the whole TimeStampResp, as `openssl ts -verify -in` reads it
+    digest = models.CharField(max_length=64)  # what the TSA signed: a file hash, a chain head or a Merkle root
+    tsa_url = models.CharField(max_length=500)
+    tsa_name = models.CharField(max_length=300)
+    gen_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"token {self.digest[:12]} by {self.tsa_name}"
+
+
+class Timestamp(models.Model):
+    """A trusted timestamp wanted (or obtained) for a file or a custody-chain head."""
+
+    class Subject(models.TextChoices):
+        FILE = "file", _("file")
+        CHAIN = "chain", _("custody chain")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timestamps")
+    subject = models.CharField(max_length=8, choices=Subject.choices)
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, null=True, related_name="timestamps")
+    event = models.ForeignKey(CustodyEvent, on_delete=models.CASCADE, null=True, related_name="+")
+    digest = models.CharField(max_length=64, blank=True)  # hex SHA-256 being timestamped
+    token = models.ForeignKey(TimestampToken, on_delete=models.PROTECT, null=True, related_name="stamps")
+    merkle_path = models.JSONField(default=list, blank=True)  # from digest to token.digest; [] = direct
+    attempts = models.PositiveIntegerField(default=0)
+    next_try_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    stamped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.subject} timestamp {self.digest[:12]}"

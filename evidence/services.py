@@ -12,6 +12,7 @@ from . import blobstore
 from .crypto import blind_index
 from .custody import canonical_json, custody_append, sha256_json
 from .models import Attachment, Case, Entry, EntryRevision
+from .timestamps import file_timestamp_request
 
 log = logging.getLogger("liuzheng.entries")
 
@@ -199,6 +200,7 @@ def attachment_add(*, entry: Entry, actor, upload) -> Attachment:
         if info.thumbnail:
             blobstore.write_bytes(owner.pk, att.pk, "thumbnail", att.thumb_key, info.thumbnail)
         att.save(force_insert=True)
+        file_timestamp_request(att)
         custody_append(case=entry.case, actor=actor, action="attachment.add", object_type="attachment",
                        object_id=att.pk, content_sha256=att.sha256)
     return att

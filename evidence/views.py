@@ -17,6 +17,7 @@ from .forms import LENDER_SUGGESTIONS, CaseForm, EntryForm, TimelineFilterForm, 
 from .models import Case, Entry
 from .serving import blob_response
 from .timeline import case_counts, timeline
+from .timestamps import latest_chain_timestamp, tsa_configured
 from .verify import verify_case
 
 log = logging.getLogger("liuzheng.views")
@@ -86,6 +87,8 @@ def case_detail(request, case_id):
         "filtering": any(params.values()) if params else False,
         "counts": case_counts(case),
         "chain": verify_case(case, files=False),
+        "tsa_on": tsa_configured(),
+        "chain_stamp": latest_chain_timestamp(case),
         "kinds": Entry.Kind.choices,
     })
 
@@ -125,8 +128,9 @@ def entry_detail(request, entry_id):
     except DecryptionError as exc:
         return _damaged(request, exc)
     return render(request, "evidence/entry_detail.html", {
-        "entry": entry, "case": entry.case, "attachments": entry.attachments.select_related("case"),
-        "trash_form": TrashForm(),
+        "entry": entry, "case": entry.case,
+        "attachments": entry.attachments.select_related("case").prefetch_related("timestamps__token"),
+        "trash_form": TrashForm(), "tsa_on": tsa_configured(),
     })
 
 

@@ -155,3 +155,43 @@ def test_verify_names_one_case(evidence, borrower):
     out = io.StringIO()
     call_command("verify_custody", "--case", str(evidence.case_id), stdout=out)
     assert f"OK   case {evidence.case_id}" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_at_the_same_moment_keep_one_unbroken_chain():
+    import threading
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from accounts.services import user_create
+    from evidence.models import Case
+    from evidence.services import case_create, entry_create
+
+    owner = user_create(username="concurrent", password="Correct-horse-42")
+    case = case_create(owner=owner, lender="借呗")
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def log_calls(n):
+        try:
+            barrier.wait()
+            for i in range(5):
+                case_obj = Case.objects.get(pk=case.pk)
+                entry, _ = entry_create(case=case_obj, actor=owner, kind="call", occurred_at=timezone.now())
+                attachment_add(entry=entry, actor=owner, upload=make_upload(owner, f"{n}-{i}.png", png_bytes()))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=log_calls, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    events = list(CustodyEvent.objects.filter(case=case).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, 42))  # case + 4 × 5 × (entry + attachment)
+    report = verify_case(case)
+    assert report.ok, report.problems
