@@ -11,7 +11,7 @@ import hashlib
 import json
 from datetime import timezone as dt_timezone
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Case, CustodyEvent
@@ -50,8 +50,9 @@ def event_hash(event: CustodyEvent) -> str:
 def custody_append(*, case: Case, actor, action: str, object_type: str, object_id, content_sha256: str = "") -> CustodyEvent:
     with transaction.atomic():
         # Lock the case row (PostgreSQL) so two uploads cannot both take seq N;
-        # on SQLite the IMMEDIATE transaction mode serializes writers.
-        Case.objects.select_for_update().filter(pk=case.pk).exists()
+        # on SQLite the IMMEDIATE transaction mode already serializes writers.
+        if connection.features.has_select_for_update:
+            Case.objects.select_for_update().filter(pk=case.pk).exists()
         last = CustodyEvent.objects.filter(case=case).order_by("-seq").only("seq", "hash").first()
         event = CustodyEvent(
             case=case,
