@@ -118,7 +118,7 @@ class EntryForm(forms.ModelForm):
     )
     duration = forms.CharField(
         label=_("Duration (min:sec)"), required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "3:25"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": _("e.g. 3:25")}),
     )
     tags = forms.MultipleChoiceField(
         label=_("What happened"), choices=Entry.Tag.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -141,7 +141,7 @@ class EntryForm(forms.ModelForm):
             "contact_relation": forms.TextInput(attrs={"list": "relation-suggestions"}),
             "content": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 2}),
-            "direction": forms.RadioSelect,
+            "direction": forms.RadioSelect(attrs={"class": "btn-check"}),
         }
 
     def __init__(self, *args, kind=None, **kwargs):
@@ -150,14 +150,14 @@ class EntryForm(forms.ModelForm):
             kind = self.instance.kind
         elif self.is_bound:
             kind = self.data.get("kind")
-        self.kind = kind if kind in Entry.Kind.values else Entry.Kind.CALL
-        self.fields["kind"].initial = self.kind
+        self.entry_kind = kind if kind in Entry.Kind.values else Entry.Kind.CALL
+        self.fields["kind"].initial = self.entry_kind
         self.fields["direction"].choices = Entry.Direction.choices
         self.fields["direction"].required = False
         if not self.is_bound and self.instance._state.adding:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             self.initial.setdefault("client_token", uuid.uuid4())
-            if self.kind == Entry.Kind.CALL:
+            if self.entry_kind == Entry.Kind.CALL:
                 self.initial.setdefault("direction", Entry.Direction.INCOMING)
         if not self.instance._state.adding:
             self.fields["client_token"].required = False
@@ -167,15 +167,15 @@ class EntryForm(forms.ModelForm):
             Entry.Kind.SMS: _("Sender"),
             Entry.Kind.THIRD_PARTY: _("Their number"),
         }
-        self.fields["number"].label = labels.get(self.kind, _("Number"))
-        if self.kind == Entry.Kind.THIRD_PARTY:
+        self.fields["number"].label = labels.get(self.entry_kind, _("Number"))
+        if self.entry_kind == Entry.Kind.THIRD_PARTY:
             self.fields["content"].label = _("What they were told")
             self.fields["channel"].label = _("How they were contacted")
-        elif self.kind == Entry.Kind.SMS:
+        elif self.entry_kind == Entry.Kind.SMS:
             self.fields["content"].label = _("Message text")
 
     def visible_kind_fields(self):
-        return [self[name] for name in KIND_FIELDS[self.kind]]
+        return [self[name] for name in KIND_FIELDS[self.entry_kind]]
 
     def clean_duration(self):
         return parse_duration(self.cleaned_data.get("duration"))
@@ -189,7 +189,7 @@ class EntryForm(forms.ModelForm):
     def service_fields(self):
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("attachments", "client_token", "duration")}
         data["duration_seconds"] = self.cleaned_data.get("duration")
-        data["kind"] = self.kind
+        data["kind"] = self.entry_kind
         return data
 
 
@@ -202,8 +202,13 @@ class TrashForm(forms.Form):
 
 
 class TimelineFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All kinds"))] + list(Entry.Kind.choices))
-    tag = forms.ChoiceField(label=_("tag"), required=False, choices=[("", _("All tags"))] + list(Entry.Tag.choices))
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(
+        attrs={"class": "form-control", "type": "search", "placeholder": _("Search the text of all entries")}))
+    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("All kinds"))] + list(Entry.Kind.choices),
+                             widget=forms.Select(attrs={"class": "form-select"}))
+    tag = forms.ChoiceField(label=_("tag"), required=False, choices=[("", _("All tags"))] + list(Entry.Tag.choices),
+                            widget=forms.Select(attrs={"class": "form-select"}))
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))

@@ -97,7 +97,7 @@ class Entry(models.Model):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     # The number in clear is encrypted; the blind index groups calls by number.
     number = EncryptedTextField(_("number"), blank=True)
-    number_index = models.CharField(max_length=64, blank=True, db_index=True)
+    number_index = models.CharField(max_length=80, blank=True, db_index=True)  # Tink tag: 5-byte key id + 32 bytes, hex
     claimed_identity = EncryptedTextField(_("who they claimed to be"), blank=True)
     content = EncryptedTextField(_("what was said / text"), blank=True)
     contact_name = EncryptedTextField(_("person contacted"), blank=True)

@@ -183,3 +183,15 @@ def test_it_refuses_a_future_time(case, borrower_client):
 def test_restore_of_a_live_entry_changes_nothing(entry, borrower):
     entry_restore(entry=entry, actor=borrower)
     assert not CustodyEvent.objects.filter(action="entry.restore").exists()
+
+
+@pytest.mark.parametrize("kind", ["call", "sms", "third_party"])
+def test_it_marks_the_kind_being_logged(case, borrower_client, kind):
+    html = borrower_client.get(reverse("entry_create", args=[case.pk]), {"kind": kind}).content.decode()
+    assert re.search(rf'class="nav-link[^"]*active[^"]*" href="\?kind={kind}"', html)
+    assert re.search(rf'name="kind" value="{kind}"', html)
+
+
+def test_it_refuses_an_unknown_kind_quietly(case, borrower_client):
+    html = borrower_client.get(reverse("entry_create", args=[case.pk]), {"kind": "<script>"}).content.decode()
+    assert 'name="kind" value="call"' in html

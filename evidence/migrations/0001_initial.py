@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(blank=True, choices=[('sms', 'SMS'), ('wechat', 'WeChat'), ('qq', 'QQ'), ('call', 'Phone call'), ('app', 'Loan app'), ('email', 'E-mail'), ('visit', 'In person'), ('other', 'Other')], max_length=10, verbose_name='app / channel')),
                 ('tags', models.JSONField(blank=True, default=list, verbose_name='tags')),
                 ('number', evidence.fields.EncryptedTextField(blank=True, verbose_name='number')),
-                ('number_index', models.CharField(blank=True, db_index=True, max_length=64)),
+                ('number_index', models.CharField(blank=True, db_index=True, max_length=80)),
                 ('claimed_identity', evidence.fields.EncryptedTextField(blank=True, verbose_name='who they claimed to be')),
                 ('content', evidence.fields.EncryptedTextField(blank=True, verbose_name='what was said / text')),
                 ('contact_name', evidence.fields.EncryptedTextField(blank=True, verbose_name='person contacted')),

@@ -1,0 +1,11 @@
+from django import template
+
+from evidence.forms import format_duration
+
+register = template.Library()
+
+
+@register.filter
+def duration(seconds):
+    """205 -> '3:25' (calls are remembered in minutes and seconds, not raw seconds)."""
+    return format_duration(seconds)
