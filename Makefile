@@ -9,7 +9,7 @@ WEB_CONCURRENCY ?= 2
 
 # Debian packages installed only when missing, and only when we can (root).
 RUN_DEBS := gettext python3-venv fonts-noto-cjk
-TEST_DEBS := gettext python3-venv chromium fonts-noto-cjk openssl
+TEST_DEBS := gettext python3-venv chromium fonts-noto-cjk openssl poppler-utils postgresql
 
 .PHONY: run test deps test-deps system-deps system-test-deps messages migrate keys clean-venv bench
 
@@ -63,6 +63,8 @@ run: deps messages migrate keys
 
 test: test-deps messages
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@# The database-sensitive tests again on a real PostgreSQL (installed and started here when root).
+	.ci/postgres-tests -q
 
 bench: deps
 	$(PY) bench/crypto_store.py
