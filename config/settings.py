@@ -34,6 +34,15 @@ LIUZHENG_BLOB_DIR = Path(os.environ.get("LIUZHENG_BLOB_DIR", LIUZHENG_DATA_DIR /
 LIUZHENG_MAX_UPLOAD_BYTES = envint("LIUZHENG_MAX_UPLOAD_MB", 200) * 1024 * 1024
 LIUZHENG_MAX_IMAGE_PIXELS = envint("LIUZHENG_MAX_IMAGE_PIXELS", 80_000_000)
 
+# Ed25519 key that signs bundle manifests; created on first run.
+LIUZHENG_SIGNING_KEY_FILE = os.environ.get("LIUZHENG_SIGNING_KEY_FILE", "")
+# Bundles: how long a finished export stays downloadable, and the verify page's upload cap.
+LIUZHENG_BUNDLE_EXPIRY_DAYS = envint("LIUZHENG_BUNDLE_EXPIRY_DAYS", 30)
+LIUZHENG_VERIFY_MAX_BYTES = envint("LIUZHENG_VERIFY_MAX_MB", 100) * 1024 * 1024
+LIUZHENG_VERIFY_PER_HOUR = envint("LIUZHENG_VERIFY_PER_HOUR", 20)
+# A CJK font for catalog.pdf (path[:face]); Noto Sans CJK SC from fonts-noto-cjk by default.
+LIUZHENG_CJK_FONT = os.environ.get("LIUZHENG_CJK_FONT", "")
+
 # RFC 3161 time-stamping authorities, tried in order; none = items carry server time only.
 LIUZHENG_TSA_URLS = envlist("LIUZHENG_TSA_URLS")
 # PEM file of the TSA's CA chain: tokens are validated against it and it goes into bundles.
@@ -211,7 +220,7 @@ MEDIA_ROOT = LIUZHENG_DATA_DIR / "unused-media"
 
 # Our handler comes first and takes every file: Django never writes the
 # plaintext of an upload to its temporary directory or keeps it in memory.
-FILE_UPLOAD_HANDLERS = ["evidence.uploads.EncryptingUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["evidence.uploads.EncryptingUploadHandler", "evidence.uploads.BundleVerifyUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = os.environ.get("LIUZHENG_TMP_DIR") or None
 

@@ -63,3 +63,15 @@ def upload_owner_for_request(request):
         return entry_get_for_user(request.user, target, WRITE).case.owner_id
     except Http404:
         return None
+
+
+def bundle_get_for_user(user, bundle_id, mode=READ):
+    from .models import Bundle
+
+    try:
+        bundle = Bundle.objects.select_related("case", "case__owner").get(pk=bundle_id)
+    except (Bundle.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not _can(user, bundle.case, mode):
+        raise Http404
+    return bundle

@@ -132,7 +132,7 @@ class EntryForm(forms.ModelForm):
     class Meta:
         model = Entry
         fields = ["kind", "occurred_at", "direction", "channel", "number", "claimed_identity",
-                  "contact_name", "contact_relation", "content", "notes", "tags"]
+                  "contact_name", "contact_relation", "content", "notes", "purpose", "tags"]
         widgets = {
             "kind": forms.HiddenInput,
             "number": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
@@ -141,6 +141,7 @@ class EntryForm(forms.ModelForm):
             "contact_relation": forms.TextInput(attrs={"list": "relation-suggestions"}),
             "content": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "purpose": forms.Textarea(attrs={"rows": 2}),
             "direction": forms.RadioSelect(attrs={"class": "btn-check"}),
         }
 
@@ -168,6 +169,8 @@ class EntryForm(forms.ModelForm):
             Entry.Kind.THIRD_PARTY: _("Their number"),
         }
         self.fields["number"].label = labels.get(self.entry_kind, _("Number"))
+        self.fields["purpose"].help_text = _("Optional. What this shows, for the evidence catalog (证明目的). "
+                                             "Left empty, a neutral default is used.")
         if self.entry_kind == Entry.Kind.THIRD_PARTY:
             self.fields["content"].label = _("What they were told")
             self.fields["channel"].label = _("How they were contacted")
@@ -212,3 +215,49 @@ class TimelineFilterForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     date_to = forms.DateField(label=_("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+
+
+class BundleForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    entries = forms.CharField(required=False, widget=forms.HiddenInput)  # selected entry ids, comma-separated
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(_("The first day is after the last day."), code="dates")
+        ids = [i for i in (data.get("entries") or "").split(",") if i.strip()]
+        try:
+            data["entry_ids"] = [str(uuid.UUID(i.strip())) for i in ids]
+        except ValueError:
+            raise ValidationError(_("Unknown entries were selected."), code="entries")
+        return data
+
+    def selection(self):
+        d = self.cleaned_data
+        return {"from": d["date_from"].isoformat() if d.get("date_from") else None,
+                "to": d["date_to"].isoformat() if d.get("date_to") else None,
+                "entries": d.get("entry_ids") or None}
+
+
+class TranscriptForm(forms.Form):
+    text = forms.CharField(
+        label=_("Transcript"), required=False, max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 14, "class": "form-control"}),
+        help_text=_("Write what each side said. You may mark times like [01:23]. Courts expect a transcript "
+                    "(录音文字整理稿) with every recording."),
+    )
+
+
+class VerifyBundleForm(forms.Form):
+    bundle = forms.FileField(label=_("Evidence bundle (ZIP)"),
+                             widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}))
+
+    def clean_bundle(self):
+        upload = self.cleaned_data["bundle"]
+        if getattr(upload, "too_large", False):
+            raise ValidationError(_("This file is larger than %(limit)s. Use the command line verifier instead."),
+                                  code="size", params={"limit": filesizeformat(settings.LIUZHENG_VERIFY_MAX_BYTES)})
+        return upload

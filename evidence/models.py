@@ -103,6 +103,8 @@ class Entry(models.Model):
     contact_name = EncryptedTextField(_("person contacted"), blank=True)
     contact_relation = EncryptedTextField(_("relation to you"), blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
+    # 证明目的: what this entry proves, in the borrower's words (a default is offered).
+    purpose = EncryptedTextField(_("what it proves (for the court)"), blank=True)
     revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -287,3 +289,63 @@ class Timestamp(models.Model):
 
     def __str__(self):
         return f"{self.subject} timestamp {self.digest[:12]}"
+
+
+class Transcript(models.Model):
+    """录音文字整理稿: the text of a recording. Each save is a new row; the newest is current."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="transcripts")
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"transcript of {self.attachment_id}"
+
+    def crypto_owner_id(self):
+        return self.attachment.case.owner_id
+
+
+class Bundle(models.Model):
+    """An exported evidence bundle (证据包), stored encrypted until it expires."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being built")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="bundles")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    selection = models.JSONField(default=dict, blank=True)  # {"from": date, "to": date, "entries": [ids]}
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.file_name or f"bundle {self.pk}"
+
+    @property
+    def blob_key(self):
+        return f"{self.pk.hex}.bundle"
+
+    @property
+    def is_available(self):
+        from django.utils import timezone
+
+        return self.status == self.Status.DONE and (self.expires_at is None or self.expires_at > timezone.now())

@@ -2,6 +2,7 @@
 runs in a transaction and appends its custody event; nothing else writes."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import zoneinfo
 
@@ -30,6 +31,7 @@ ENTRY_FIELDS = [
     "contact_name",
     "contact_relation",
     "notes",
+    "purpose",
 ]
 
 
@@ -210,3 +212,119 @@ def attachment_download_record(*, attachment: Attachment, actor):
     """A download of an original leaves the system: the custody chain says who took it."""
     return custody_append(case=attachment.case, actor=actor, action="attachment.download",
                           object_type="attachment", object_id=attachment.pk, content_sha256=attachment.sha256)
+
+
+# --------------------------------------------------------------------------- bundles
+
+
+def bundle_request(*, case: Case, actor, selection: dict) -> "Bundle":
+    """Queue an export; the worker builds it (a big case takes minutes, nobody waits)."""
+    from .models import Bundle
+    from .tasks import bundle_build_task
+
+    bundle = Bundle.objects.create(case=case, requested_by=actor if getattr(actor, "pk", None) else None,
+                                   selection=selection)
+    transaction.on_commit(lambda: bundle_build_task.enqueue(str(bundle.pk)))
+    return bundle
+
+
+def bundle_build(*, bundle) -> "Bundle":
+    """Write the bundle ZIP straight into the encrypted store, then record the export."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from .bundle import BundleWriter
+    from .models import Bundle
+
+    if bundle.status == Bundle.Status.DONE:
+        return bundle
+    Bundle.objects.filter(pk=bundle.pk).update(status=Bundle.Status.RUNNING, progress=0)
+    last = {"pct": -1}
+
+    def progress(fraction):
+        pct = int(fraction * 100)
+        if pct >= last["pct"] + 2 or pct == 100:  # a row update every 2 %, not every chunk
+            last["pct"] = pct
+            Bundle.objects.filter(pk=bundle.pk).update(progress=pct)
+
+    actor = bundle.requested_by
+    writer = BundleWriter(bundle.case, actor_label=_actor_label_for(actor), selection=bundle.selection,
+                          progress=progress)
+    blob = blobstore.PendingBlob(bundle.case.owner_id, bundle.pk, "bundle")
+    try:
+        for chunk in writer.stream():
+            blob.write(chunk)
+        blob.finish()
+    except Exception as exc:
+        blob.discard()
+        log.exception("Bundle %s failed", bundle.pk)
+        Bundle.objects.filter(pk=bundle.pk).update(status=Bundle.Status.FAILED, error=str(exc)[:2000])
+        raise
+    with transaction.atomic():
+        blob.commit(bundle.blob_key)
+        bundle.status = Bundle.Status.DONE
+        bundle.progress = 100
+        bundle.file_name = writer.file_name
+        bundle.size = blob.size
+        bundle.sha256 = blob.sha256.hexdigest()
+        bundle.manifest_sha256 = writer.manifest_sha256
+        bundle.finished_at = timezone.now()
+        bundle.expires_at = bundle.finished_at + timedelta(days=settings.LIUZHENG_BUNDLE_EXPIRY_DAYS)
+        bundle.save()
+        custody_append(case=bundle.case, actor=actor, action="bundle.export", object_type="bundle",
+                       object_id=bundle.pk, content_sha256=bundle.sha256)
+    return bundle
+
+
+def _actor_label_for(actor):
+    return f"user:{actor.pk}:{actor.username}" if actor else "system"
+
+
+def bundle_export_file(*, case: Case, path, selection: dict, actor_label="system:export_bundle"):
+    """The command-line export: the same writer, into a file the operator chose."""
+    from .bundle import BundleWriter
+
+    writer = BundleWriter(case, actor_label=actor_label, selection=selection)
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        for chunk in writer.stream():
+            digest.update(chunk)
+            f.write(chunk)
+    custody_append(case=case, actor=actor_label, action="bundle.export", object_type="bundle",
+                   object_id=writer.file_name, content_sha256=digest.hexdigest())
+    return writer, digest.hexdigest()
+
+
+def bundle_download_record(*, bundle, actor):
+    return custody_append(case=bundle.case, actor=actor, action="bundle.download", object_type="bundle",
+                          object_id=bundle.pk, content_sha256=bundle.sha256)
+
+
+def bundle_expire(*, now=None) -> int:
+    """Delete the ciphertext of expired bundles; the rows stay as history."""
+    from .models import Bundle
+
+    now = now or timezone.now()
+    expired = 0
+    for bundle in Bundle.objects.filter(status=Bundle.Status.DONE, expires_at__lte=now):
+        blobstore.delete(bundle.blob_key)
+        Bundle.objects.filter(pk=bundle.pk).update(status=Bundle.Status.FAILED, error="expired")
+        expired += 1
+    return expired
+
+
+# --------------------------------------------------------------------------- transcripts
+
+
+@transaction.atomic
+def transcript_save(*, attachment: Attachment, actor, text: str):
+    """录音文字整理稿: a new version each time; the old ones stay."""
+    from .models import Transcript
+
+    current = attachment.transcripts.first()
+    if current is not None and current.text == text:
+        return current
+    transcript = Transcript.objects.create(attachment=attachment, text=text, created_by=actor)
+    custody_append(case=attachment.case, actor=actor, action="transcript.save", object_type="attachment",
+                   object_id=attachment.pk, content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return transcript

@@ -82,7 +82,7 @@ class EncryptingUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         if not self.active:
-            return None  # swallow: no other handler may keep it
+            return raw_data  # not evidence of ours: the next handler decides (and refuses by default)
         if self.too_large:
             return None
         if self.blob.size + len(raw_data) > self.limit:
@@ -133,3 +133,36 @@ def encrypted_upload_from_bytes(*, owner_id: int, name: str, data: bytes, conten
         name=name, content_type=content_type, owner_id=owner_id, object_id=blob.object_id,
         blob=blob, head=data[: media.HEAD_BYTES], too_large=len(data) > settings.LIUZHENG_MAX_UPLOAD_BYTES,
     )
+
+
+class BundleVerifyUploadHandler(FileUploadHandler):
+    """The public verify page: a bundle someone else made, kept in memory only
+    (never on our disk) and only up to LIUZHENG_VERIFY_MAX_MB; any other file
+    that reaches this handler is dropped."""
+
+    def new_file(self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None):
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        match = getattr(self.request, "resolver_match", None)
+        self.active = match is not None and match.url_name == "bundle_verify"
+        self.buffer = bytearray()
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if self.active and not self.too_large:
+            if len(self.buffer) + len(raw_data) > settings.LIUZHENG_VERIFY_MAX_BYTES:
+                self.too_large = True
+                self.buffer = bytearray()
+            else:
+                self.buffer += raw_data
+        return None
+
+    def file_complete(self, file_size):
+        if not self.active:
+            return None
+        from django.core.files.uploadedfile import InMemoryUploadedFile
+        import io
+
+        f = InMemoryUploadedFile(io.BytesIO(bytes(self.buffer)), self.field_name, self.file_name,
+                                 self.content_type, file_size, self.charset)
+        f.too_large = self.too_large
+        return f

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bundles
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -17,4 +17,10 @@ urlpatterns = [
     path("files/<uuid:attachment_id>/", views.attachment_file, name="attachment_file"),
     path("files/<uuid:attachment_id>/thumbnail/", views.attachment_file, {"variant": "thumbnail"},
          name="attachment_thumbnail"),
+    path("files/<uuid:attachment_id>/transcript/", views_bundles.transcript_edit, name="transcript_edit"),
+    path("cases/<uuid:case_id>/bundles/", views_bundles.bundle_create, name="bundle_create"),
+    path("bundles/<uuid:bundle_id>/status/", views_bundles.bundle_status, name="bundle_status"),
+    path("bundles/<uuid:bundle_id>/download/", views_bundles.bundle_download, name="bundle_download"),
+    path("verify/", views_bundles.bundle_verify, name="bundle_verify"),
+    path(".well-known/liuzheng-signing-key.pem", views_bundles.signing_key, name="signing_key"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import services
 from .access import WRITE, attachment_get_for_user, case_get_for_user, entry_get_for_user
 from .crypto import DecryptionError
-from .forms import LENDER_SUGGESTIONS, CaseForm, EntryForm, TimelineFilterForm, TrashForm
+from .forms import LENDER_SUGGESTIONS, BundleForm, CaseForm, EntryForm, TimelineFilterForm, TrashForm
 from .models import Case, Entry
 from .serving import blob_response
 from .timeline import case_counts, timeline
@@ -87,6 +87,8 @@ def case_detail(request, case_id):
         "filtering": any(params.values()) if params else False,
         "counts": case_counts(case),
         "chain": verify_case(case, files=False),
+        "bundles": case.bundles.all()[:10],
+        "bundle_form": BundleForm(),
         "tsa_on": tsa_configured(),
         "chain_stamp": latest_chain_timestamp(case),
         "kinds": Entry.Kind.choices,

@@ -9,6 +9,17 @@ document.addEventListener("submit", function (event) {
     if (b.dataset.busyText) { b.textContent = b.dataset.busyText; }
   });
 });
+// Bundles being built: poll their progress until they are ready, then reload.
+document.querySelectorAll(".bundle-row").forEach(function (row) {
+  if (row.dataset.status !== "queued" && row.dataset.status !== "running") { return; }
+  var bar = row.querySelector(".progress-bar");
+  var timer = setInterval(function () {
+    fetch(row.dataset.statusUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
+      if (bar) { bar.style.width = s.progress + "%"; bar.parentNode.setAttribute("aria-valuenow", s.progress); }
+      if (s.status === "done" || s.status === "failed") { clearInterval(timer); window.location.reload(); }
+    }).catch(function () { clearInterval(timer); });
+  }, 2000);
+});
 // Refuse a file larger than the server limit before uploading it for minutes.
 document.addEventListener("change", function (event) {
   var input = event.target;

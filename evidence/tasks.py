@@ -1,0 +1,14 @@
+"""Background work on Django's tasks API (database worker: `manage.py db_worker`)."""
+from django_tasks import task
+
+from .timestamps import stamp_pending_task  # noqa: F401  (registered here too, for discovery)
+
+
+@task()
+def bundle_build_task(bundle_id: str):
+    from .models import Bundle
+    from .services import bundle_build
+
+    bundle = Bundle.objects.select_related("case", "case__owner", "requested_by").get(pk=bundle_id)
+    bundle_build(bundle=bundle)
+    return bundle.sha256
