@@ -375,3 +375,14 @@ def test_the_transcript_editor_keeps_versions(demo_case):
     assert CustodyEvent.objects.filter(action="transcript.save", object_id=str(audio.pk)).count() == 2
     image = demo_case.attachments.filter(kind="image").first()
     assert client.get(reverse("transcript_edit", args=[image.pk])).status_code == 404
+
+
+def test_the_manifest_matches_the_documented_schema(exported):
+    import jsonschema
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "bundle-format.md").read_text()
+    schema = json.loads(re.search(r"## manifest.json schema\s+```json\n(.*?)\n```", doc, re.S).group(1))
+    path, _ = exported
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
