@@ -7,8 +7,9 @@ from .timestamps import stamp_pending_task  # noqa: F401  (registered here too, 
 @task()
 def bundle_build_task(bundle_id: str):
     from .models import Bundle
-    from .services import bundle_build
+    from .services import bundle_build, bundle_expire
 
+    bundle_expire()  # housekeeping rides along: no separate scheduler needed
     bundle = Bundle.objects.select_related("case", "case__owner", "requested_by").get(pk=bundle_id)
     bundle_build(bundle=bundle)
     return bundle.sha256
