@@ -13,6 +13,7 @@ timestamped directly, which `openssl ts -verify -digest` checks with no extra st
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import urllib.error
 import urllib.request
@@ -179,6 +180,17 @@ def _trust_roots():
 _CONFIGURED = object()
 
 
+def _run(coro):
+    """pyHanko's validator is async; run it from sync code, even when this thread
+    already has an event loop running (an async view, a Playwright-driven test)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def validate_token(token, digest: bytes, *, now=None, roots=_CONFIGURED, check_time=True):
     """Refuse a token unless it is intact, over our digest, from a timeStamping
     certificate (chaining to `roots`: by default LIUZHENG_TSA_CA_FILE when set)
@@ -195,7 +207,7 @@ def validate_token(token, digest: bytes, *, now=None, roots=_CONFIGURED, check_t
         embedded = [c.chosen for c in signed_data["certificates"] or [] if c.name == "certificate"]
         context = ValidationContext(trust_roots=roots if roots is not None else embedded,
                                     other_certs=embedded, allow_fetching=False, revocation_mode="soft-fail")
-        status = asyncio.run(validate_tst_signed_data(signed_data, context, lambda alg: digest))
+        status = _run(validate_tst_signed_data(signed_data, context, lambda alg: digest))
     except TimestampError:
         raise
     except Exception as exc:
