@@ -3,9 +3,10 @@
 A missing right is a 404, never a 403 and never someone else's data: an id
 that belongs to another borrower must look exactly like an id that does not exist.
 """
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from .models import Attachment, Case, Entry
+from .models import Attachment, Bundle, Case, Entry
 
 READ, WRITE = "read", "write"
 
@@ -17,34 +18,30 @@ def _can(user, case, mode) -> bool:
     return case.owner_id == user.pk
 
 
-def case_get_for_user(user, case_id, mode=READ) -> Case:
+def _load(queryset, pk, user, mode, case_of):
     try:
-        case = Case.objects.select_related("owner").get(pk=case_id)
-    except (Case.DoesNotExist, ValueError, TypeError):
+        obj = queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404
-    if not _can(user, case, mode):
+    if not _can(user, case_of(obj), mode):
         raise Http404
-    return case
+    return obj
+
+
+def case_get_for_user(user, case_id, mode=READ) -> Case:
+    return _load(Case.objects.select_related("owner"), case_id, user, mode, lambda c: c)
 
 
 def entry_get_for_user(user, entry_id, mode=READ) -> Entry:
-    try:
-        entry = Entry.objects.select_related("case", "case__owner").get(pk=entry_id)
-    except (Entry.DoesNotExist, ValueError, TypeError):
-        raise Http404
-    if not _can(user, entry.case, mode):
-        raise Http404
-    return entry
+    return _load(Entry.objects.select_related("case", "case__owner"), entry_id, user, mode, lambda e: e.case)
 
 
 def attachment_get_for_user(user, attachment_id, mode=READ) -> Attachment:
-    try:
-        att = Attachment.objects.select_related("case", "entry").get(pk=attachment_id)
-    except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404
-    if not _can(user, att.case, mode):
-        raise Http404
-    return att
+    return _load(Attachment.objects.select_related("case", "entry"), attachment_id, user, mode, lambda a: a.case)
+
+
+def bundle_get_for_user(user, bundle_id, mode=READ) -> Bundle:
+    return _load(Bundle.objects.select_related("case", "case__owner"), bundle_id, user, mode, lambda b: b.case)
 
 
 # URL names whose views accept evidence files, and the kwarg that names the target.
@@ -64,14 +61,3 @@ def upload_owner_for_request(request):
     except Http404:
         return None
 
-
-def bundle_get_for_user(user, bundle_id, mode=READ):
-    from .models import Bundle
-
-    try:
-        bundle = Bundle.objects.select_related("case", "case__owner").get(pk=bundle_id)
-    except (Bundle.DoesNotExist, ValueError, TypeError):
-        raise Http404
-    if not _can(user, bundle.case, mode):
-        raise Http404
-    return bundle

@@ -8,7 +8,6 @@ memory and time stay bounded whatever it is given.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 import zipfile

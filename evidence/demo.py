@@ -7,7 +7,6 @@ as a real borrower's upload (sniffing, thumbnails, durations, custody).
 from __future__ import annotations
 
 import functools
-import glob
 import io
 import math
 import os
@@ -22,72 +21,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 # --------------------------------------------------------------------------- fonts
 
-# Most specific first: Noto CJK is what Debian/Ubuntu ship (fonts-noto-cjk); the
-# rest cover other distributions, macOS and Windows so a developer's laptop works too.
-_FONT_PATTERNS = [
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJK*-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.*",
-    "NotoSansCJK*.ttc",
-    "SourceHanSans*-Regular.tt[cf]",
-    "SourceHanSans*.otf",
-    "wqy-microhei.ttc",
-    "wqy-zenhei.ttc",
-    "DroidSansFallbackFull.ttf",
-    "DroidSansFallback.ttf",
-    "NotoSerifCJK-Regular.ttc",
-    "PingFang.ttc",
-    "STHeiti Medium.ttc",
-    "Hiragino Sans GB.ttc",
-    "msyh.ttc",
-    "simhei.ttf",
-    "simsun.ttc",
-    "Arial Unicode.ttf",
-]
-_FONT_DIRS = [
-    "/usr/share/fonts",
-    "/usr/local/share/fonts",
-    os.path.expanduser("~/.local/share/fonts"),
-    os.path.expanduser("~/.fonts"),
-    "/System/Library/Fonts",
-    "/Library/Fonts",
-    "C:/Windows/Fonts",
-]
-# In a collection (.ttc) the face for mainland China is the one named SC / GB;
-# face 0 is often the Japanese one, whose glyph shapes differ.
-_SIMPLIFIED_FACE = re.compile(r"\b(SC|GB|CN|Hans)\b|Simplified|MicroHei|ZenHei|YaHei|SimHei", re.I)
-
-
-@functools.lru_cache(maxsize=1)
-def find_cjk_font() -> tuple[str, int] | None:
-    """(path, face index) of a font that can draw simplified Chinese, or None."""
-    preferred = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-    candidates = [preferred] if os.path.isfile(preferred) else []
-    for pattern in _FONT_PATTERNS:
-        for base in _FONT_DIRS:
-            if os.path.isdir(base):
-                candidates += sorted(glob.glob(os.path.join(base, "**", pattern), recursive=True))
-    for path in candidates:
-        index = _simplified_face_index(path)
-        if index is not None:
-            return path, index
-    return None
-
-
-def _simplified_face_index(path: str) -> int | None:
-    first_loadable = None
-    for index in range(16 if path.lower().endswith(".ttc") else 1):
-        try:
-            font = ImageFont.truetype(path, 12, index=index)
-        except OSError:
-            break
-        if first_loadable is None:
-            first_loadable = index
-        family = " ".join(font.getname())
-        if _SIMPLIFIED_FACE.search(family) and "Mono" not in family:
-            return index
-    return first_loadable
+# One font finder for the whole app: catalog.pdf and the demo screenshots use the
+# same CJK face (Noto Sans CJK SC from fonts-noto-cjk, or what LIUZHENG_CJK_FONT names).
+from .catalog import find_cjk_font  # noqa: E402
 
 
 def _bold_variant(path: str) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from . import blobstore
 from .crypto import blind_index
 from .custody import canonical_json, custody_append, sha256_json
-from .models import Attachment, Case, Entry, EntryRevision
+from .models import Attachment, Bundle, Case, Entry, EntryRevision, Transcript
 from .timestamps import file_timestamp_request
 
 log = logging.getLogger("liuzheng.entries")
@@ -217,9 +217,8 @@ def attachment_download_record(*, attachment: Attachment, actor):
 # --------------------------------------------------------------------------- bundles
 
 
-def bundle_request(*, case: Case, actor, selection: dict) -> "Bundle":
+def bundle_request(*, case: Case, actor, selection: dict) -> Bundle:
     """Queue an export; the worker builds it (a big case takes minutes, nobody waits)."""
-    from .models import Bundle
     from .tasks import bundle_build_task
 
     bundle = Bundle.objects.create(case=case, requested_by=actor if getattr(actor, "pk", None) else None,
@@ -228,13 +227,12 @@ def bundle_request(*, case: Case, actor, selection: dict) -> "Bundle":
     return bundle
 
 
-def bundle_build(*, bundle) -> "Bundle":
+def bundle_build(*, bundle) -> Bundle:
     """Write the bundle ZIP straight into the encrypted store, then record the export."""
     from datetime import timedelta
 
     from django.conf import settings
     from .bundle import BundleWriter
-    from .models import Bundle
 
     if bundle.status == Bundle.Status.DONE:
         return bundle
@@ -302,8 +300,6 @@ def bundle_download_record(*, bundle, actor):
 
 def bundle_expire(*, now=None) -> int:
     """Delete the ciphertext of expired bundles; the rows stay as history."""
-    from .models import Bundle
-
     now = now or timezone.now()
     expired = 0
     for bundle in Bundle.objects.filter(status=Bundle.Status.DONE, expires_at__lte=now):
@@ -319,8 +315,6 @@ def bundle_expire(*, now=None) -> int:
 @transaction.atomic
 def transcript_save(*, attachment: Attachment, actor, text: str):
     """录音文字整理稿: a new version each time; the old ones stay."""
-    from .models import Transcript
-
     current = attachment.transcripts.first()
     if current is not None and current.text == text:
         return current

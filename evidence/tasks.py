@@ -1,8 +1,6 @@
 """Background work on Django's tasks API (database worker: `manage.py db_worker`)."""
 from django_tasks import task
 
-from .timestamps import stamp_pending_task  # noqa: F401  (registered here too, for discovery)
-
 
 @task()
 def bundle_build_task(bundle_id: str):

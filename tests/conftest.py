@@ -87,6 +87,26 @@ def entry(case, borrower):
     return entry
 
 
+@pytest.fixture(scope="session")
+def tsa_server():
+    """A local RFC 3161 TSA (real `openssl ts -reply`), shared by the whole run."""
+    from .tsa import LocalTSA
+
+    server = LocalTSA()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def tsa(tsa_server, settings):
+    """Configure the app to use the local TSA, answering normally."""
+    tsa_server.mode, tsa_server.requests = "ok", 0
+    settings.LIUZHENG_TSA_URLS = [tsa_server.url]
+    settings.LIUZHENG_TSA_CA_FILE = tsa_server.ca_file
+    settings.LIUZHENG_TSA_TIMEOUT = 1
+    return tsa_server
+
+
 def make_upload(owner, name, data, content_type=""):
     from evidence.uploads import encrypted_upload_from_bytes
 

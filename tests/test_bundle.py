@@ -2,7 +2,6 @@
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import zipfile
@@ -18,24 +17,8 @@ from evidence.models import Bundle, Case, CustodyEvent, Entry
 from evidence.services import bundle_build, bundle_export_file, bundle_request, transcript_save
 from evidence.timestamps import stamp_pending
 
-from .tsa import LocalTSA
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "bundle"
-
-
-@pytest.fixture(scope="module")
-def tsa_server():
-    server = LocalTSA()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def tsa(tsa_server, settings):
-    tsa_server.mode = "ok"
-    settings.LIUZHENG_TSA_URLS = [tsa_server.url]
-    settings.LIUZHENG_TSA_CA_FILE = tsa_server.ca_file
-    return tsa_server
 
 
 @pytest.fixture

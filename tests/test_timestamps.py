@@ -16,22 +16,6 @@ from .media_samples import png_bytes
 from .tsa import LocalTSA
 
 
-@pytest.fixture(scope="module")
-def tsa_server():
-    server = LocalTSA()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def tsa(tsa_server, settings):
-    tsa_server.mode, tsa_server.requests = "ok", 0
-    settings.LIUZHENG_TSA_URLS = [tsa_server.url]
-    settings.LIUZHENG_TSA_CA_FILE = tsa_server.ca_file
-    settings.LIUZHENG_TSA_TIMEOUT = 1
-    return tsa_server
-
-
 def add_file(entry, borrower, color="white"):
     return attachment_add(entry=entry, actor=borrower, upload=make_upload(borrower, "a.png", png_bytes(color=color)))
 

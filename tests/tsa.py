@@ -49,7 +49,7 @@ class LocalTSA:
              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
         _run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "tsa.key",
              "-out", "tsa.csr", "-subj", "/CN=Liuzheng Test TSA", cwd=d)
-        ext = f"basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n"
+        ext = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n"
         if eku:
             ext += f"extendedKeyUsage=critical,{eku}\n"
         (self.dir / "ext.cnf").write_text(ext)
