@@ -222,24 +222,26 @@ class BundleForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     date_to = forms.DateField(label=_("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    entries = forms.CharField(required=False, widget=forms.HiddenInput)  # selected entry ids, comma-separated
+    # Entries ticked on the timeline (checkboxes that belong to this form by their form= attribute).
+    entry = forms.MultipleChoiceField(required=False, choices=())
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["entry"].choices = [(str(pk), str(pk)) for pk in
+                                            case.entries.filter(trashed_at__isnull=True).values_list("pk", flat=True)]
 
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError(_("The first day is after the last day."), code="dates")
-        ids = [i for i in (data.get("entries") or "").split(",") if i.strip()]
-        try:
-            data["entry_ids"] = [str(uuid.UUID(i.strip())) for i in ids]
-        except ValueError:
-            raise ValidationError(_("Unknown entries were selected."), code="entries")
         return data
 
     def selection(self):
         d = self.cleaned_data
         return {"from": d["date_from"].isoformat() if d.get("date_from") else None,
                 "to": d["date_to"].isoformat() if d.get("date_to") else None,
-                "entries": d.get("entry_ids") or None}
+                "entries": d.get("entry") or None}
 
 
 class TranscriptForm(forms.Form):

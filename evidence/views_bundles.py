@@ -21,7 +21,7 @@ from .views import _damaged
 @require_POST
 def bundle_create(request, case_id):
     case = case_get_for_user(request.user, case_id)
-    form = BundleForm(request.POST)
+    form = BundleForm(request.POST, case=case)
     if not form.is_valid():
         messages.error(request, _("Please check the dates of the export."))
         return redirect(f"{case.get_absolute_url()}#bundles")

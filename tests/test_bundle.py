@@ -369,3 +369,34 @@ def test_the_manifest_matches_the_documented_schema(exported):
     with zipfile.ZipFile(path) as zf:
         manifest = json.loads(zf.read("manifest.json"))
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
+
+
+def test_ticked_entries_alone_are_exported(demo_case, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo_case.owner, backend="django.contrib.auth.backends.ModelBackend")
+    picked = [str(pk) for pk in Entry.objects.filter(case=demo_case).values_list("pk", flat=True)[:3]]
+    assert f'value="{picked[0]}" form="bundle-form"' in client.get(demo_case.get_absolute_url()).content.decode()
+    client.post(reverse("bundle_create", args=[demo_case.pk]), {"entry": picked})
+    bundle = Bundle.objects.get()
+    assert sorted(bundle.selection["entries"]) == sorted(picked)
+    bundle_build(bundle=bundle)
+    data = b"".join(client.get(reverse("bundle_download", args=[bundle.pk])).streaming_content)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert sorted(e["id"] for e in json.loads(zf.read("manifest.json"))["entries"]) == sorted(picked)
+
+
+def test_someone_elses_entry_cannot_be_ticked(demo_case, other_borrower):
+    from django.utils import timezone
+
+    from evidence.services import case_create, entry_create
+
+    theirs, _ = entry_create(case=case_create(owner=other_borrower, lender="花呗"), actor=other_borrower,
+                             kind="sms", occurred_at=timezone.now(), content="别人的")
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo_case.owner, backend="django.contrib.auth.backends.ModelBackend")
+    client.post(reverse("bundle_create", args=[demo_case.pk]), {"entry": [str(theirs.pk)]})
+    assert not Bundle.objects.exists()

@@ -254,3 +254,17 @@ def test_it_keeps_the_master_key_out_of_the_database(borrower, data_dir):
     if os.path.exists(str(db_path)):
         assert secret.encode() not in open(db_path, "rb").read()
     assert UserKey.objects.filter(user=borrower).exists()
+
+
+def test_production_refuses_to_start_without_a_master_key(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LIUZHENG_PRODUCTION": "1", "LIUZHENG_DATA_DIR": str(tmp_path),
+           "LIUZHENG_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("LIUZHENG_MASTER_KEY_FILE", None)
+    env.pop("LIUZHENG_MASTER_KEY", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=os.path.dirname(os.path.dirname(__file__)),
+                            env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "master key" in result.stderr
+    assert not (tmp_path / "keys").exists()
