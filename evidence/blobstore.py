@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -33,25 +34,77 @@ def blob_path(key: str) -> Path:
     return root() / key[:2] / key
 
 
+def fsync_dir(path: Path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def tmp_dir() -> Path:
     path = root() / "tmp"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
+# Tink's Python wrapper copies every write twice (bytes(b), then into C++); a copy
+# above glibc's mmap threshold (128 KiB) costs an mmap, page faults and a munmap,
+# so big writes are fed to Tink in slices of this size.
+TINK_WRITE = 64 * 1024
+# A helper thread pushes the ciphertext to the disk every SYNC_BEHIND bytes, so the
+# disk writes while we encrypt and commit()'s fsync has only the tail left to do.
+SYNC_BEHIND = 32 * CHUNK
+
+
 class _Sink:
-    """Counts ciphertext bytes and fsyncs before Tink closes the file."""
+    """Writes ciphertext, syncs it behind the writer, and fsyncs before Tink closes the file."""
 
     def __init__(self, f):
         self.f = f
+        self.written = 0
+        self._synced = 0
+        self._syncer = None
+        self._stopping = False
+        self._cv = threading.Condition()
 
     def write(self, data):
-        return self.f.write(data)
+        n = self.f.write(data)
+        self.written += n
+        if self.written - self._synced >= SYNC_BEHIND:
+            with self._cv:
+                if self._syncer is None and not self._stopping:
+                    self._syncer = threading.Thread(target=self._sync_behind, name="blob-sync", daemon=True)
+                    self._syncer.start()
+                self._cv.notify()
+        return n
+
+    def _sync_behind(self):
+        fd = self.f.fileno()
+        while True:
+            with self._cv:
+                while not self._stopping and self.written - self._synced < SYNC_BEHIND:
+                    self._cv.wait()
+                if self._stopping:
+                    return
+                self._synced = self.written
+            try:
+                os.fdatasync(fd)
+            except OSError:
+                return  # close() fsyncs again and raises
+
+    def stop_syncing(self):
+        with self._cv:
+            self._stopping = True
+            self._cv.notify()
+        if self._syncer is not None:
+            self._syncer.join()
 
     def flush(self):
         self.f.flush()
 
     def close(self):
+        self.stop_syncing()
         self.f.flush()
         os.fsync(self.f.fileno())
         self.f.close()
@@ -73,7 +126,8 @@ class PendingBlob:
         self.role = role
         self.path = tmp_dir() / f"{uuid.uuid4().hex}.part"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._stream = encrypting_stream(owner_id, _Sink(os.fdopen(fd, "wb")), blob_ad(owner_id, object_id, role))
+        self._sink = _Sink(os.fdopen(fd, "wb"))
+        self._stream = encrypting_stream(owner_id, self._sink, blob_ad(owner_id, object_id, role))
         self.sha256 = hashlib.sha256()
         self.size = 0
         self.finished = False
@@ -83,7 +137,9 @@ class PendingBlob:
         # Hash the plaintext as it streams, before anything else touches it.
         self.sha256.update(data)
         self.size += len(data)
-        self._stream.write(data)
+        view = memoryview(data)
+        for pos in range(0, len(view), TINK_WRITE):
+            self._stream.write(view[pos:pos + TINK_WRITE])
 
     def finish(self):
         if not self.finished:
@@ -95,6 +151,7 @@ class PendingBlob:
         dest = blob_path(key)
         dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.replace(self.path, dest)
+        fsync_dir(dest.parent)  # the rename itself must survive a power cut before the row is written
         self.committed = True
         return dest
 
@@ -107,6 +164,7 @@ class PendingBlob:
                 self.finished = True
         except Exception:  # closing a half stream may complain; we delete it anyway
             pass
+        self._sink.stop_syncing()
         self.path.unlink(missing_ok=True)
 
 

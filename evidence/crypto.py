@@ -72,6 +72,11 @@ def _write_private(path: Path, text: str):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename durable too
+    finally:
+        os.close(dir_fd)
 
 
 class MasterKeyring:

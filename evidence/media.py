@@ -58,8 +58,44 @@ _AUDIO_IN_VIDEO_CONTAINER = {"video/mp4": "audio/mp4", "video/3gpp": "audio/3gpp
 
 ACCEPT_ATTR = "image/*,audio/*,video/*,application/pdf,.amr,.m4a"
 HEAD_BYTES = 64 * 1024
-# Decoded in memory (never on disk) to make a thumbnail or read a duration.
-MAX_INSPECT_BYTES = 64 * 1024 * 1024
+# Decoded in memory (never on disk) to make a thumbnail or read a duration; the
+# limits keep a worker under ~150 MB whatever is uploaded (bench/crypto_store.py).
+MAX_INSPECT_BYTES = 32 * 1024 * 1024
+# Formats Pillow cannot decode at a reduced scale (PNG, WebP…) are only fully
+# decoded up to this many pixels; bigger ones are checked and kept, without a thumbnail.
+THUMBNAIL_PIXEL_BUDGET = 16_000_000
+
+
+class BufferReader(io.RawIOBase):
+    """A seekable file over a bytearray without copying it (io.BytesIO would)."""
+
+    def __init__(self, buf):
+        self._view = memoryview(buf)
+        self._pos = 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def readinto(self, b):
+        n = max(0, min(len(b), len(self._view) - self._pos))
+        b[:n] = self._view[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+
+def _reader(data):
+    return io.BufferedReader(BufferReader(data))
 
 
 @dataclass
@@ -120,7 +156,7 @@ def _exif_capture_time(img: Image.Image) -> datetime | None:
 
 def inspect_image(data: bytes, name: str) -> MediaInfo:
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(_reader(data)) as probe:
             width, height = probe.size
             fmt = probe.format
             # Refuse decompression bombs before decoding a single pixel.
@@ -131,11 +167,14 @@ def inspect_image(data: bytes, name: str) -> MediaInfo:
                     params={"name": name, "w": width, "h": height},
                 )
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
+        with Image.open(_reader(data)) as img:
             captured = _exif_capture_time(img)
+            if img.format != "JPEG" and width * height > THUMBNAIL_PIXEL_BUDGET:
+                return MediaInfo("", IMAGE, width=width, height=height, captured_at_local=captured)
+            img.draft("RGB", (1280, 1280))  # JPEG decodes at 1/2, 1/4, 1/8 scale: a 48 MP photo stays small
+            img.load()
+            img.thumbnail((640, 640))
             thumb = ImageOps.exif_transpose(img)
-            thumb.thumbnail((640, 640))
             if thumb.mode not in ("RGB", "L"):
                 thumb = thumb.convert("RGB")
             out = io.BytesIO()
@@ -173,7 +212,7 @@ def inspect_audio(data: bytes, name: str) -> MediaInfo:
     duration = amr_duration(data)
     if duration is None:
         try:
-            audio = mutagen.File(io.BytesIO(data))
+            audio = mutagen.File(_reader(data))
             if audio is not None and audio.info is not None:
                 duration = float(audio.info.length)
         except Exception as exc:  # mutagen raises many kinds; a duration is a nicety

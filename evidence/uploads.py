@@ -43,8 +43,13 @@ class EncryptedUpload(UploadedFile):
         self.sha256 = blob.sha256.hexdigest()
         self.info = None  # media.MediaInfo once checked
 
-    def read_plaintext(self) -> bytes:
-        return b"".join(blobstore.iter_path(self.owner_id, self.object_id, "original", self.blob.path))
+    def read_plaintext(self) -> bytearray:
+        # One buffer of exactly the file's size: joining chunks would hold it twice.
+        buf, pos = bytearray(self.size), 0
+        for chunk in blobstore.iter_path(self.owner_id, self.object_id, "original", self.blob.path):
+            buf[pos:pos + len(chunk)] = chunk
+            pos += len(chunk)
+        return buf
 
     def inspect(self):
         if self.info is None:

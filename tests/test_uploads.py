@@ -167,3 +167,20 @@ def test_it_never_writes_plaintext_to_the_temp_dir(case, borrower_client, settin
         for path in root.rglob("*"):
             if path.is_file():
                 assert marker not in path.read_bytes(), path
+
+
+def test_a_huge_png_is_kept_without_a_thumbnail(entry, borrower):
+    out = io.BytesIO()
+    Image.new("L", (5000, 4000)).save(out, "PNG")  # 20 MP: over the thumbnail budget, under the pixel limit
+    att = attachment_add(entry=entry, actor=borrower, upload=make_upload(borrower, "long.png", out.getvalue()))
+    assert (att.width, att.height) == (5000, 4000) and not att.has_thumbnail
+
+
+def test_a_big_photo_gets_a_small_thumbnail(entry, borrower):
+    out = io.BytesIO()
+    Image.new("RGB", (6000, 4000), "green").save(out, "JPEG")
+    att = attachment_add(entry=entry, actor=borrower, upload=make_upload(borrower, "photo.jpg", out.getvalue()))
+    from evidence import blobstore
+
+    thumb = Image.open(io.BytesIO(blobstore.read_bytes(borrower.pk, att.pk, "thumbnail", att.thumb_key)))
+    assert (att.width, att.height) == (6000, 4000) and max(thumb.size) <= 640
