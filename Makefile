@@ -67,7 +67,10 @@ test: test-deps messages
 	.ci/postgres-tests -q
 
 bench: deps
+	@command -v zip >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq zip >/dev/null; }
 	$(PY) bench/crypto_store.py
+	$(PY) bench/custody_chain.py
+	$(PY) bench/bundle_export.py
 
 clean-venv:
 	rm -rf $(VENV)
