@@ -1,8 +1,8 @@
 """Rules over a case's entries: which collection conduct may break which rule.
 
-    from evidence.rules import CaseContext, evaluate, facts_from_entries
+    from evidence.rules import CaseContext, evaluate, facts_for_case
 
-    facts = facts_from_entries(case.entries.all())
+    facts = facts_for_case(case)  # or facts_from_entries(entries) for rows at hand
     findings = evaluate("cn", facts, CaseContext.for_case(case))
 
 Pure Python over plain data (`Facts`); docs/rules.md lists every rule.
@@ -10,7 +10,8 @@ Text signals (phrase suggestions for tags) are in `evidence.rules.signals`.
 """
 from . import cn, us
 from .engine import (
-    NOT_LEGAL_ADVICE, CaseContext, Facts, Finding, Rule, Source, facts_from_entries, lang_key, pick, run, wording,
+    NOT_LEGAL_ADVICE, CaseContext, Facts, Finding, Rule, Source, facts_for_case, facts_from_entries, lang_key, pick,
+    run, wording,
 )
 
 RULE_SETS = {cn.RULE_SET: cn.RULES, us.RULE_SET: us.RULES}
@@ -25,5 +26,5 @@ def evaluate(rule_set_id: str, facts, ctx: CaseContext) -> list[Finding]:
 
 __all__ = [
     "DEFAULT_RULE_SET", "NOT_LEGAL_ADVICE", "RULES_BY_ID", "RULE_SETS", "CaseContext", "Facts", "Finding",
-    "Rule", "Source", "evaluate", "facts_from_entries", "lang_key", "pick", "wording",
+    "Rule", "Source", "evaluate", "facts_for_case", "facts_from_entries", "lang_key", "pick", "wording",
 ]

@@ -148,7 +148,7 @@ def _after_warning(events, ctx):
         return []
     warned = ctx.police_warning_at.astimezone(ctx.time_zone).strftime("%Y-%m-%d %H:%M")
     after = [e for e in events if e.facts.occurred_at > ctx.police_warning_at]
-    return by_day(after, lambda e: e.facts.is_contact or e.facts.kind in (THIRD_PARTY, POST), {
+    return by_day(after, lambda e: e.contact or e.kind in (THIRD_PARTY, POST), {
         "zh-hans": "{date}：警方警告（{warned}）后仍催收联系 {n} 次（{times}）",
         "zh-hant": "{date}：警方警告（{warned}）後仍催收聯繫 {n} 次（{times}）",
         "en": "{date}: collection contacts after the police warning of {warned}: {n} ({times})",
@@ -168,7 +168,7 @@ RULES = (
         "zh-hans": "单日接通催收电话超过3次",
         "zh-hant": "單日接通催收電話超過3次",
         "en": "More than 3 answered collection calls in one day",
-    }, (GBT_45251,), "H", daily(lambda e: e.facts.is_answered, {
+    }, (GBT_45251,), "H", daily(lambda e: e.answered, {
         "zh-hans": "{date}：接通催收电话 {n} 次，超过每日3次（{times}）",
         "zh-hant": "{date}：接通催收電話 {n} 次，超過每日3次（{times}）",
         "en": "{date}: answered collection calls: {n}, more than 3 in a day ({times})",
@@ -178,7 +178,7 @@ RULES = (
         "zh-hans": "单日拨打同一号码超过6次",
         "zh-hant": "單日撥打同一號碼超過6次",
         "en": "More than 6 call attempts to the same number in one day",
-    }, (CBA_GUIDELINE,), "H", daily(lambda e: e.facts.is_call_attempt, {
+    }, (CBA_GUIDELINE,), "H", daily(lambda e: e.attempt, {
         "zh-hans": "{date}：催收来电 {n} 次（含未接），超过每日6次（{times}）",
         "zh-hant": "{date}：催收來電 {n} 次（含未接），超過每日6次（{times}）",
         "en": "{date}: call attempts (answered or not): {n}, more than 6 in a day ({times})",
@@ -231,8 +231,8 @@ RULES = (
         })),
 
     Rule("CN-ILLEGAL-DEBT", RULE_SET, {
-        "zh-hans": "以恐吓、骚扰等方式催收高利放贷等非法债务",
-        "zh-hant": "以恐嚇、騷擾等方式催收高利放貸等非法債務",
+        "zh-hans": "以恐吓、骚扰等方式催收高利放贷的债务",
+        "zh-hant": "以恐嚇、騷擾等方式催收高利放貸的債務",
         "en": "Collecting a usurious debt by intimidation or harassment",
     }, (CRIMINAL_LAW_293_1,), "H", _illegal_debt),
 

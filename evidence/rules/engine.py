@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Iterable
+from operator import attrgetter
+from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 LANGS = ("zh-hans", "zh-hant", "en")
@@ -91,25 +92,6 @@ class Facts:
     relation: str = ""  # contact_relation of a third-party entry ("妻子", "guarantor" …)
     text: str = ""  # content, claimed identity and notes, when asked for (signals)
 
-    @property
-    def is_contact(self) -> bool:
-        """A collector reaching the borrower: a call, SMS or visit that the borrower did not make.
-
-        A blank direction counts: the form's default subject is a collector's call.
-        """
-        return self.kind in (CALL, SMS, VISIT) and self.direction != OUTGOING
-
-    @property
-    def is_call_attempt(self) -> bool:
-        """A call the collector placed, answered or not."""
-        return self.kind == CALL and self.direction != OUTGOING
-
-    @property
-    def is_answered(self) -> bool:
-        """A collector's call that was picked up. A 0-second incoming call was not;
-        an unknown duration on an incoming (not missed) call was."""
-        return self.kind == CALL and self.direction == INCOMING and self.duration_seconds != 0
-
 
 def facts_from_entries(entries: Iterable, *, text: bool = False) -> list[Facts]:
     """Entry rows → Facts. Trashed entries are left out.
@@ -135,6 +117,25 @@ def facts_from_entries(entries: Iterable, *, text: bool = False) -> list[Facts]:
     return out
 
 
+def facts_for_case(case) -> list[Facts]:
+    """The facts of a case's live entries, for the rules page of a big case.
+
+    Reads only the columns the rules use, as plain rows (no model instances, no
+    decryption), in time order; only third-party entries are loaded whole, for
+    their relation (a guarantor or a spouse is not a third party).
+    """
+    from evidence.models import Entry
+
+    live = Entry.objects.filter(case=case, trashed_at__isnull=True)
+    relations = {e.pk: e.contact_relation or "" for e in live.filter(kind=THIRD_PARTY).select_related("case")}
+    rows = live.order_by("occurred_at", "id").values_list(
+        "id", "kind", "occurred_at", "direction", "duration_seconds", "tags", "number_index")
+    return [Facts(id=str(pk), kind=kind, occurred_at=occurred_at, direction=direction or "",
+                  duration_seconds=duration, tags=frozenset(tags or ()), number_key=number_key or "",
+                  relation=relations.get(pk, ""))
+            for pk, kind, occurred_at, direction, duration, tags, number_key in rows]
+
+
 @dataclass
 class CaseContext:
     """What the borrower tells us about the case, beyond its entries."""
@@ -157,22 +158,34 @@ class CaseContext:
         return cls(time_zone=zone, **kwargs)
 
 
-@dataclass(frozen=True, slots=True)
 class Event:
-    """Facts placed in the case's time zone."""
+    """Facts placed in the case's time zone, with what most rules ask computed once."""
 
-    facts: Facts
-    local: datetime
-    day: date
+    __slots__ = ("facts", "id", "local", "day", "kind", "tags", "contact", "attempt", "answered")
+
+    def __init__(self, facts: Facts, zone: ZoneInfo):
+        self.facts = facts
+        self.id = facts.id
+        self.local = facts.occurred_at.astimezone(zone)
+        self.day = self.local.date()
+        self.kind = kind = facts.kind
+        self.tags = facts.tags
+        collector = facts.direction != OUTGOING  # a blank direction counts: the form's default is their call
+        # A call the collector placed, answered or not.
+        self.attempt = kind == CALL and collector
+        # A collector reaching the borrower: a call, SMS or visit the borrower did not make.
+        self.contact = self.attempt or (collector and kind in (SMS, VISIT))
+        # A collector's call that was picked up: a 0-second incoming call was not; an
+        # incoming (not missed) call of unknown duration was.
+        self.answered = kind == CALL and facts.direction == INCOMING and facts.duration_seconds != 0
+
+    def __repr__(self):
+        return f"<Event {self.kind} {self.local:%Y-%m-%d %H:%M}>"
 
 
 def timeline(facts: Iterable[Facts], zone: ZoneInfo) -> list[Event]:
-    ordered = sorted(facts, key=lambda f: (f.occurred_at, f.id))
-    out = []
-    for f in ordered:
-        local = f.occurred_at.astimezone(zone)
-        out.append(Event(f, local, local.date()))
-    return out
+    """Events in time order (ties by id, so every run lists them the same way)."""
+    return [Event(f, zone) for f in sorted(facts, key=attrgetter("occurred_at", "id"))]
 
 
 # --------------------------------------------------------------------------- rules
@@ -205,7 +218,7 @@ class Hit:
     """What a rule's check returns: the entries, a summary per language, a day."""
 
     entry_ids: tuple
-    summary: dict
+    summary: Mapping
     when: date | None = None
 
 
@@ -213,7 +226,7 @@ class Hit:
 class Finding:
     rule_id: str
     entry_ids: tuple
-    summary: dict  # lang -> one line for the incident table
+    summary: Mapping  # lang -> one line for the incident table (a `Summary`)
     when: date | None = None  # local day (the first day for a span)
     sources: tuple = ()  # the rule's sources in force on the days the finding rests on
 
@@ -263,10 +276,13 @@ class Rule:
 def run(rules: Iterable[Rule], facts: Iterable[Facts], ctx: CaseContext) -> list[Finding]:
     """Every rule over the facts; findings in rule order, then by day."""
     events = timeline(facts, ctx.time_zone)
-    days = {e.facts.id: e.day for e in events}
+    days = {e.id: e.day for e in events}
+    distinct_days = set(days.values())
     findings = []
     for rule in rules:
-        eligible = [e for e in events if rule.in_force(e.day)]
+        # Decided once per day, not per entry: a year of entries has ~365 days.
+        in_force = {d for d in distinct_days if rule.in_force(d)}
+        eligible = events if len(in_force) == len(distinct_days) else [e for e in events if e.day in in_force]
         for hit in rule.check(eligible, ctx):
             hit_days = {days[i] for i in hit.entry_ids}
             sources = tuple(s for s in rule.sources if any(s.in_force(d) for d in hit_days))
@@ -277,8 +293,8 @@ def run(rules: Iterable[Rule], facts: Iterable[Facts], ctx: CaseContext) -> list
 # --------------------------------------------------------------------------- wording
 
 _WORDING = {
-    "zh-hans": ("涉嫌违反{}。", "不符合{}的要求。", "、", ""),
-    "zh-hant": ("涉嫌違反{}。", "不符合{}的要求。", "、", ""),
+    "zh-hans": ("涉嫌违反{}。", "不符合{}的要求。", "；", ""),
+    "zh-hant": ("涉嫌違反{}。", "不符合{}的要求。", "；", ""),
     "en": ("May violate {}.", "Does not comply with {}.", "; ", " "),
 }
 
@@ -311,40 +327,53 @@ _LIST_SEP = {"zh-hans": "、", "zh-hant": "、", "en": ", "}
 _MAX_TIMES = 12  # times listed in a summary line; the entries are all in the finding
 
 
-def _times(events: list[Event], lang: str) -> str:
-    shown = [e.local.strftime("%H:%M") for e in events[:_MAX_TIMES]]
-    more = "…" if len(events) > _MAX_TIMES else ""
-    return _LIST_SEP[lang].join(shown) + more
+class Summary(Mapping):
+    """A finding's one-line summary per language, formatted when read.
 
+    A big case has thousands of findings and a page shows one language of a few.
+    Fields: {date} (the first day), {n} (entries), {times} (local HH:MM), and any others given.
+    """
 
-def summarize(template: dict, events: list[Event], **values) -> dict:
-    """Fill a summary template per language: {date}, {n}, {times} and any `values`."""
-    first = events[0].day.isoformat() if events else ""
-    return {lang: template[lang].format(date=first, n=len(events), times=_times(events, lang), **values)
-            for lang in LANGS}
+    __slots__ = ("template", "values", "times")
+
+    def __init__(self, template: dict, events: list[Event], **values):
+        self.template = template
+        self.times = [e.local for e in events[:_MAX_TIMES + 1]]
+        self.values = {"date": events[0].day.isoformat() if events else "", "n": len(events), **values}
+
+    def __getitem__(self, lang):
+        lang = lang_key(lang)
+        shown = _LIST_SEP[lang].join(f"{t.hour:02d}:{t.minute:02d}" for t in self.times[:_MAX_TIMES])
+        more = "…" if len(self.times) > _MAX_TIMES else ""
+        return self.template[lang].format(times=shown + more, **self.values)
+
+    def __iter__(self):
+        return iter(LANGS)
+
+    def __len__(self):
+        return len(LANGS)
+
+    def __repr__(self):
+        return f"<Summary {self['en']!r}>"
+
 
 
 def by_day(events: list[Event], match: Callable[[Event], bool], summary: dict, *, more_than: int = 0,
            values: dict | None = None) -> list[Hit]:
     """One hit per local day on which more than `more_than` events match.
 
-    `summary` is a template per language (see `summarize`), `values` fills its extra fields.
+    `summary` is a template per language (see `Summary`), `values` fills its extra fields.
     """
     hits = []
-    day, group = None, []
-
-    def flush():
-        if len(group) > more_than:
-            hits.append(Hit(tuple(e.facts.id for e in group), summarize(summary, group, **(values or {})), day))
-
-    for e in events:
-        if not match(e):
-            continue
-        if e.day != day:
-            flush()
-            day, group = e.day, []
+    group = []
+    for e in [e for e in events if match(e)]:
+        if group and e.day != group[0].day:
+            if len(group) > more_than:
+                hits.append(Hit(tuple(g.id for g in group), Summary(summary, group, **(values or {})), group[0].day))
+            group = []
         group.append(e)
-    flush()
+    if len(group) > more_than:
+        hits.append(Hit(tuple(g.id for g in group), Summary(summary, group, **(values or {})), group[0].day))
     return hits
 
 
@@ -360,7 +389,7 @@ def daily(match: Callable[[Event], bool], summary: dict, *, more_than: int = 0) 
 
 def tagged(*tags: str) -> Callable[[Event], bool]:
     wanted = frozenset(tags)
-    return lambda e: not wanted.isdisjoint(e.facts.tags)
+    return lambda e: not wanted.isdisjoint(e.tags)
 
 
 def local_time_outside(start: time, end: time, *, end_inclusive: bool = True) -> Callable[[Event], bool]:
@@ -369,8 +398,8 @@ def local_time_outside(start: time, end: time, *, end_inclusive: bool = True) ->
     `end_inclusive=True`: `end` itself is already outside (China's 22:00).
     """
     if end_inclusive:
-        return lambda e: e.facts.is_contact and not (start <= e.local.time() < end)
-    return lambda e: e.facts.is_contact and not (start <= e.local.time() <= end)
+        return lambda e: e.contact and not (start <= e.local.time() < end)
+    return lambda e: e.contact and not (start <= e.local.time() <= end)
 
 
 def plus_days(day: date, n: int) -> date:

@@ -11,8 +11,8 @@ from datetime import time
 
 from .engine import (
     CLAIMED_COURT, CLAIMED_LAWYER, CLAIMED_POLICE, DISCLOSED_DEBT, FAKE_LEGAL_DOC, INSULT, OBSCENE, POST,
-    REPEATED, THIRD_PARTY, THREAT, Hit, Rule, Source, daily, local_time_outside, plus_days, relation_is,
-    summarize, tagged,
+    REPEATED, THIRD_PARTY, THREAT, Hit, Rule, Source, Summary, daily, local_time_outside, plus_days,
+    relation_is, tagged,
 )
 
 RULE_SET = "us"
@@ -88,7 +88,7 @@ def _seven_in_seven(events, ctx) -> list[Hit]:
     (B) a call within 7 days after a telephone conversation, the conversation's day
         being day 1 (so a call on day 7 counts, one on day 8 does not).
     """
-    calls = [e for e in events if e.facts.is_call_attempt]
+    calls = [e for e in events if e.attempt]
     hits = []
 
     # (A) two pointers: calls[i:j] are the calls of the 7 days starting on calls[i]'s day.
@@ -107,8 +107,8 @@ def _seven_in_seven(events, ctx) -> list[Hit]:
                 runs.append([i, j, j - i])
     for a, b, most in runs:
         group = calls[a:b]
-        hits.append(Hit(tuple(e.facts.id for e in group),
-                        summarize(_SEVEN_CALLS, group, end=group[-1].day.isoformat(), most=most), group[0].day))
+        hits.append(Hit(tuple(e.id for e in group),
+                        Summary(_SEVEN_CALLS, group, end=group[-1].day.isoformat(), most=most), group[0].day))
 
     # (B) the consumer's own calls do not open a period: the collector may have been
     # asked to call back, which the entries cannot show.
@@ -118,13 +118,13 @@ def _seven_in_seven(events, ctx) -> list[Hit]:
         if conversation is not None and followers:
             group = [conversation, *followers]
             end = plus_days(conversation.day, 6).isoformat()
-            hits.append(Hit(tuple(e.facts.id for e in group),
-                            summarize(_AFTER_CONVERSATION, group, end=end, calls=len(followers)), conversation.day))
+            hits.append(Hit(tuple(e.id for e in group),
+                            Summary(_AFTER_CONVERSATION, group, end=end, calls=len(followers)), conversation.day))
 
     for e in calls:
         if conversation is not None and e.day <= plus_days(conversation.day, 6):
             followers.append(e)
-        if e.facts.is_answered:
+        if e.answered:
             flush()
             conversation, followers = e, []
     flush()
