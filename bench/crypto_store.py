@@ -42,7 +42,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -50,45 +49,19 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, MiB, in_temp_dir, mbps, proc_status, report_cpu_busy  # noqa: E402  (bench/ is on sys.path)
 
-MiB = 1024 * 1024
 SMALL = 64 * 1024  # Django's FileUploadHandler.chunk_size: what uploads feed the store
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 150
 PASSWORD = "Bench-pass-2026"
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
-# Settings that could point the run at real data; the benchmark owns its own directory.
-_FOREIGN_ENV = ("LIUZHENG_BLOB_DIR", "LIUZHENG_MASTER_KEY_FILE", "LIUZHENG_MASTER_KEY", "LIUZHENG_DATABASE_URL",
-                "LIUZHENG_SECRET_KEY_FILE", "LIUZHENG_SECRET_KEY", "LIUZHENG_PRODUCTION", "LIUZHENG_TMP_DIR")
-
-
-def mbps(nbytes: int, seconds: float) -> float:
-    return nbytes / MiB / seconds if seconds > 0 else float("inf")
 
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
-
-def cpu_busy(seconds: float = 1.0) -> float | None:
-    """Share of all CPUs busy over `seconds`, from /proc/stat (None where there is none).
-
-    Taken before the passes: other work on the machine lowers (b) more than (a)."""
-    def snap():
-        with open("/proc/stat") as f:
-            return [int(x) for x in f.readline().split()[1:]]
-    try:
-        before = snap()
-        time.sleep(seconds)
-        after = snap()
-    except OSError:
-        return None
-    delta = [b - a for a, b in zip(before, after)]
-    total = sum(delta[:8])
-    return 1 - (delta[3] + delta[4]) / total if total else None
 
 
 # --------------------------------------------------------------------------- process memory
@@ -111,16 +84,6 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _status(pid: int, field: str) -> int:
-    """A /proc/<pid>/status memory field (VmRSS, VmHWM) in bytes; 0 if unavailable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
 
 def _reset_hwm(pid: int) -> bool:
     """Reset the kernel's peak-RSS mark (VmHWM) of a process, so it measures from now on."""
@@ -139,7 +102,7 @@ def rss(pid: int, children: bool = True) -> int:
         total, todo = 0, [pid]
         while todo:
             p = todo.pop()
-            total += _status(p, "VmRSS")
+            total += proc_status(p, "VmRSS")
             if children:
                 todo += _children(p)
         return total
@@ -423,7 +386,7 @@ def bench_upload(data_dir: Path, source, username: str, case_id) -> dict:
             yield tail
 
         workers = _children(server.pid)
-        life_hwm = max((_status(pid, "VmHWM") for pid in workers), default=0)  # startup, login (Argon2)
+        life_hwm = max((proc_status(pid, "VmHWM") for pid in workers), default=0)  # startup, login (Argon2)
         hwm_reset = all(_reset_hwm(pid) for pid in workers) if workers else False
         baseline = sum(rss(pid) for pid in workers)
         peak = {"worker": baseline, "master": rss(server.pid, children=False), "samples": 0}
@@ -453,7 +416,7 @@ def bench_upload(data_dir: Path, source, username: str, case_id) -> dict:
             elapsed = time.perf_counter() - start
             stop.set()
             sampler.join()
-        hwm = max((_status(pid, "VmHWM") for pid in workers), default=0) if hwm_reset else 0
+        hwm = max((proc_status(pid, "VmHWM") for pid in workers), default=0) if hwm_reset else 0
 
         result = {
             "status": resp.status, "seconds": elapsed, "bytes": nbytes, "baseline_rss": baseline,
@@ -490,21 +453,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="lz-bench-crypto-", dir=args.dir))
-    for name in _FOREIGN_ENV:
-        os.environ.pop(name, None)
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LIUZHENG_DATA_DIR": str(data_dir)})
-    os.environ.setdefault("LIUZHENG_LOG_LEVEL", "ERROR")  # not the "new master key" notice
-    try:
-        ok = run(args, data_dir)
-    finally:
-        if args.keep:
-            print(f"data kept in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    if args.check and not ok:
-        sys.exit(1)
-
+    in_temp_dir("lz-bench-crypto-", args, run)
 
 def run(args, data_dir: Path) -> bool:
     import django
@@ -523,10 +472,7 @@ def run(args, data_dir: Path) -> bool:
 
     print(f"Liuzheng encrypted-store benchmark: {args.size_mb} MB of random data, {os.cpu_count()} CPU(s), "
           f"Python {sys.version.split()[0]}, data in {data_dir}", flush=True)
-    busy = cpu_busy()
-    if busy is not None:
-        print(f"  CPUs busy before the run: {busy:.0%}"
-              + ("  (other work is running: expect low and noisy numbers)" if busy > 0.2 else ""), flush=True)
+    report_cpu_busy("CPUs busy before the run")
     chunks = [os.urandom(MiB) for _ in range(args.size_mb)]
     nbytes = len(chunks) * MiB
 

@@ -4,24 +4,20 @@ for 1,000 uploads. Prints its figures.
     .venv/bin/python bench/custody_chain.py [--events 100000] [--uploads 1000]
 """
 import argparse
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, in_temp_dir  # noqa: E402  (bench/ is on sys.path)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--uploads", type=int, default=1000)
-    args = parser.parse_args()
+    in_temp_dir("lz-bench-custody-", parser.parse_args(), run)
 
-    data = Path(tempfile.mkdtemp(prefix="lz-bench-custody-"))
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LIUZHENG_DATA_DIR": str(data)})
+
+def run(args, data):
     import django
 
     django.setup()

@@ -33,7 +33,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from zipstream import ZIP_STORED, ZipStream
 
-from . import blobstore, signing
+from . import blobstore, crypto, signing
 from .custody import event_payload, sha256_json
 from .forms import format_duration
 from .models import Attachment, Case, CustodyEvent, Entry, Timestamp
@@ -140,7 +140,9 @@ class BundleWriter:
         self.sizes: dict[str, int] = {}
         local_now = timezone.localtime(self.now, self.zone)
         self.file_name = f"case-{str(case.pk)[:8]}-{local_now:%Y%m%d-%H%M%S}.zip"
-        self.entries = self._plan(select_entries(case, self.selection))
+        self._keys = {}  # see crypto.keys_scope: one key look-up per export, not per field
+        with crypto.keys_scope(self._keys):
+            self.entries = self._plan(select_entries(case, self.selection))
         self.events = list(CustodyEvent.objects.filter(case=case).order_by("seq"))
         self.total_bytes = sum(f.attachment.size for e in self.entries for f in e.files) or 1
         self.done_bytes = 0
@@ -186,7 +188,9 @@ class BundleWriter:
 
     def _lazy(self, path, build):
         """A document built when the stream reaches it (after everything before it)."""
-        yield self._record(path, build())
+        with crypto.keys_scope(self._keys):
+            data = build()
+        yield self._record(path, data)
 
     def _original(self, planned: PlannedFile):
         att = planned.attachment

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from fpdf import FPDF
+from fpdf.enums import TextMode
 from PIL import Image, ImageOps
 
 log = logging.getLogger("liuzheng.catalog")
@@ -180,26 +181,12 @@ def find_cjk_font(search_dirs: list[str] | None = None, *, configured: str | Non
     return None
 
 
-def _companions(path: str, index: int) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
-    """Bold face (…-Bold next to …-Regular) and a monospaced face of the same collection."""
-    return _companions_cached(path, index, os.path.getmtime(path))
-
-
-@functools.lru_cache(maxsize=16)
-def _companions_cached(path: str, index: int, mtime: float):
-    bold = None
-    bold_path = path.replace("Regular", "Bold")
-    if bold_path != path and os.path.isfile(bold_path):
-        names = _face_names(bold_path)
-        if index < len(names) and _covers_cjk(bold_path, index, os.path.getmtime(bold_path)):
-            bold = (bold_path, index)
-    mono = None
-    names = _face_names(path)
-    for i, name in enumerate(names):
-        if "Mono" in name and _SIMPLIFIED_FACE.search(name) and _covers_cjk(path, i, os.path.getmtime(path)):
-            mono = (path, i)
-            break
-    return bold, mono
+# Each CJK face fpdf2 loads costs fontTools ~0.4 s and ~55 MB (its CFF tables are parsed
+# whole), on every export. The catalog therefore loads ONE face: bold is drawn by
+# stroking the glyph outline as well as filling it, and hashes and paths use the same
+# face (its digits are even-width enough to read a SHA-256). That keeps an export's
+# peak memory under the 200 MB budget (docs/benchmarks.md).
+BOLD_STROKE_EM = 0.035  # outline width for synthetic bold, as a share of the font size
 
 
 # --------------------------------------------------------------------------- text
@@ -264,7 +251,7 @@ PT = 25.4 / 72  # mm per point
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 18.0, 16.0, 20.0
 CONTENT_W = PAGE_W - 2 * MARGIN_X
-MAX_IMAGE_PX = 1600
+MAX_IMAGE_PX = 1200  # ≈ 170 dpi at the largest printed size: sharp on paper, and fpdf2 holds every image until the end
 IMAGE_MAX_H = PAGE_H * 0.6  # printed images: at most 60 % of the page height
 IMAGE_SIDE_W = 72.0  # a tall screenshot printed beside its file facts
 TEXT = (34, 34, 34)
@@ -321,15 +308,8 @@ class _Renderer:
         except Exception as exc:
             raise CatalogFontMissing(f"cannot load CJK font {path} (face {index}): {exc}") from exc
         self.family = {"r": ("cjk", ""), "b": ("cjk", ""), "m": ("cjk", "")}
-        bold, mono = _companions(path, index)
-        for key, extra, family, style in (("b", bold, "cjk", "B"), ("m", mono, "cjkmono", "")):
-            if not extra:
-                continue
-            try:
-                pdf.add_font(family, style, extra[0], collection_font_number=extra[1])
-                self.family[key] = (family, style)
-            except Exception as exc:  # a broken companion face: the regular one will do
-                log.warning("Font %s#%s not loaded: %s", extra[0], extra[1], exc)
+        self._bold = False
+        self._rgb = TEXT
         self.cw = {}
         renderable = None
         for key, (family, style) in self.family.items():
@@ -449,12 +429,14 @@ class _Renderer:
             self.pdf.set_font(family, style, size)
             self.pdf.current_font_is_set_on_page = False
             self._font_key = key
+            self._bold = fk == "b"
 
     def color(self, rgb):
         # Text colours never equal a fill colour, so FPDF.text() always states its colour
         # explicitly ("q … rg … Q"): right even on pages drawn out of order (catalog, footers).
         if not self.dry:
             self.pdf.set_text_color(*rgb)
+            self._rgb = rgb
 
     def sync_state(self):
         """Re-emit the graphics state on the current page: fpdf2 only writes changes, and
@@ -470,8 +452,19 @@ class _Renderer:
         self._font_key = None
 
     def text(self, x: float, baseline: float, s: str):
-        if not self.dry and s:
-            self.pdf.text(x, baseline, s)
+        if self.dry or not s:
+            return
+        pdf = self.pdf
+        if not self._bold:
+            pdf.text(x, baseline, s)
+            return
+        pdf.set_draw_color(*self._rgb)
+        pdf.set_line_width(pdf.font_size * BOLD_STROKE_EM)
+        pdf.text_mode = TextMode.FILL_STROKE
+        pdf.text(x, baseline, s)
+        pdf.text_mode = TextMode.FILL
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.2)
 
     @staticmethod
     def baseline(top: float, lh: float, size: float) -> float:

@@ -23,6 +23,8 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,7 +219,36 @@ _keys_cache: OrderedDict = OrderedDict()
 _KEYS_CACHE_SIZE = 512
 
 
+# Within one request or one export, a user's keys are looked up once: without this,
+# every encrypted field read costs a query for its UserKey row (2,000 entries → 4,000+).
+_scope: ContextVar[dict | None] = ContextVar("liuzheng_keys_scope", default=None)
+
+
+@contextmanager
+def keys_scope(memo: dict | None = None):
+    """Remember each user's keys until the block ends (a request, an export).
+    Pass the same `memo` to several blocks to share the look-ups between them."""
+    if _scope.get() is not None:  # already inside one: the outer scope decides
+        yield
+        return
+    token = _scope.set({} if memo is None else memo)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def keys_for(user_id: int) -> UserKeys:
+    scoped = _scope.get()
+    if scoped is not None and user_id in scoped:
+        return scoped[user_id]
+    keys = _keys_for(user_id)
+    if scoped is not None:
+        scoped[user_id] = keys
+    return keys
+
+
+def _keys_for(user_id: int) -> UserKeys:
     from .models import UserKey
 
     row = UserKey.objects.filter(user_id=user_id).first()

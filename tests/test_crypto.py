@@ -14,6 +14,7 @@ from evidence.crypto import (
     decrypt_text,
     encrypt_text,
     forget_cached_keys,
+    keys_scope,
     master_keyring,
     normalise_number,
 )
@@ -88,6 +89,25 @@ def test_it_fails_with_a_wrong_master_key(case, settings, data_dir):
     forget_cached_keys()
     with pytest.raises(MissingKeyError):
         Case.objects.get(pk=case.pk).notes
+
+
+def test_it_looks_up_a_users_key_once_per_scope(entry, django_assert_num_queries):
+    """A page or an export decrypts thousands of fields: one key query, not one per field."""
+    rows = [Entry.objects.select_related("case").get(pk=entry.pk) for _ in range(3)]  # nothing decrypted yet
+    with django_assert_num_queries(2):  # without a scope, every field read checks the key row
+        assert rows[0].content == "不还钱就找你家人" and rows[0].number
+    with keys_scope(), django_assert_num_queries(1):
+        for row in rows[1:]:
+            assert row.content == "不还钱就找你家人" and row.number
+
+
+def test_it_checks_the_key_row_on_every_read_outside_a_scope(entry, borrower):
+    """An erased user's text must stop decrypting at once, scope or not after it ends."""
+    with keys_scope():
+        assert Entry.objects.get(pk=entry.pk).content
+    UserKey.objects.filter(user=borrower).delete()
+    with pytest.raises(MissingKeyError):
+        Entry.objects.get(pk=entry.pk).content  # noqa: B018
 
 
 def test_it_normalises_numbers_for_the_blind_index(borrower):
