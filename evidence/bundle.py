@@ -113,7 +113,7 @@ class PlannedEntry:
 
 
 def select_entries(case: Case, selection: dict) -> list[Entry]:
-    qs = Entry.objects.filter(case=case, trashed_at__isnull=True).select_related("case").order_by("occurred_at", "pk")
+    qs = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False).select_related("case").order_by("occurred_at", "pk")
     zone = zoneinfo.ZoneInfo(case.owner.time_zone or settings.LIUZHENG_DEFAULT_TIME_ZONE)
     if selection.get("from"):
         start = date.fromisoformat(selection["from"])

@@ -229,7 +229,7 @@ class BundleForm(forms.Form):
         super().__init__(*args, **kwargs)
         if case is not None:
             self.fields["entry"].choices = [(str(pk), str(pk)) for pk in
-                                            case.entries.filter(trashed_at__isnull=True).values_list("pk", flat=True)]
+                                            case.entries.filter(trashed_at__isnull=True, witness_pending=False).values_list("pk", flat=True)]
 
     def clean(self):
         data = super().clean()
