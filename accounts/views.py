@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,9 +24,15 @@ def signup(request):
             language=getattr(request, "LANGUAGE_CODE", None),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            return redirect(target)  # e.g. a lawyer's invitation link
+        if user.is_lawyer:
+            messages.success(request, _("Welcome. Open the invitation link your client sent you."))
+            return redirect("invitation_enter")
         messages.success(request, _("Welcome. Start by opening a case."))
         return redirect("case_create")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
 
 
 @login_required
@@ -36,4 +43,7 @@ def profile(request):
         user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your settings were saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    from django_otp import user_has_device
+
+    return render(request, "accounts/profile.html",
+                  {"form": form, "has_2fa": user_has_device(request.user, confirmed=True)})
