@@ -136,6 +136,17 @@ class Entry(models.Model):
     def is_trashed(self):
         return self.trashed_at is not None
 
+    @property
+    def source(self):
+        """'witness' for what came in through a witness link, else 'owner'."""
+        from django.core.exceptions import ObjectDoesNotExist
+
+        try:
+            self.witness_submission
+        except ObjectDoesNotExist:
+            return "owner"
+        return "witness"
+
     def tag_labels(self):
         labels = dict(self.Tag.choices)
         return [labels.get(t, t) for t in self.tags]

@@ -191,3 +191,15 @@ def test_it_creates_a_link_from_the_form(case, borrower_client):
 def test_it_revoke_keeps_the_submissions(witness_link, submission):
     witness_link_revoke(link=witness_link, actor=witness_link.case.owner)
     assert WitnessSubmission.objects.count() == 1
+
+
+def test_it_names_the_witness_as_the_source_in_the_evidence_catalog(case, submission, borrower):
+    from evidence.bundle import BundleWriter
+    from evidence.services import witness_submission_accept
+
+    witness_submission_accept(submission=submission, actor=borrower)
+    data = BundleWriter(case, actor_label="test").catalog_data()
+    items = [i for group in data["groups"] for i in group["items"]]
+    (item,) = [i for i in items if i["source"] == "证人提交"]
+    facts = dict(item["facts"])
+    assert facts["证人提交"] == "李阿姨 母亲 13900001111" and "TestPhone/1.0" in facts["提交来源"]
