@@ -10,6 +10,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Correct-horse-42"
 
+# The browser fixtures, once for all browser test modules: one Chromium per session.
+from tests.browser import browser, page, page_problems  # noqa: E402, F401
+
 
 @pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path):

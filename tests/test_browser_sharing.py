@@ -13,9 +13,7 @@ import zipfile
 import pytest
 from django_otp.oath import TOTP
 
-from tests.browser import (  # noqa: F401
-    PHONE, TIMEOUT_MS, assert_fits_phone, assert_no_problems, browser, page, page_problems, shot, watch,
-)
+from tests.browser import PHONE, TIMEOUT_MS, assert_fits_phone, assert_no_problems, shot, watch
 from tests.conftest import PASSWORD
 from tests.media_samples import png_bytes
 
