@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .forms import ProfileForm, SignupForm
+from .models import User
 from .services import user_create, user_update_profile
 
 
@@ -14,7 +15,10 @@ from .services import user_create, user_update_profile
 def signup(request):
     if request.user.is_authenticated:
         return redirect("case_list")
-    form = SignupForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    # Someone arriving from a client's invitation link is a lawyer.
+    initial = {"role": User.Role.LAWYER} if next_url.startswith("/invite/") else None
+    form = SignupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         user = user_create(
             username=form.cleaned_data["username"],
@@ -32,7 +36,7 @@ def signup(request):
             return redirect("invitation_enter")
         messages.success(request, _("Welcome. Start by opening a case."))
         return redirect("case_create")
-    return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
 @login_required

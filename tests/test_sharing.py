@@ -285,3 +285,27 @@ def test_it_replaces_an_earlier_grant_when_a_lawyer_accepts_again(case, lawyer):
     invitation_accept(invitation=invitation, lawyer=lawyer)
     live = CaseAccess.objects.filter(lawyer=lawyer, revoked_at__isnull=True)
     assert live.count() == 1 and live.get().level == "export"
+
+
+def test_it_ends_access_at_the_end_of_the_chosen_day(case, borrower_client, lawyer):
+    day = timezone.localdate() + timedelta(days=3)
+    response = borrower_client.post(reverse("case_sharing", args=[case.pk]),
+                                    {"level": "view", "access_until": day.isoformat()})
+    verified_client(lawyer).post(reverse("invitation_accept", args=[response.context["new_link"]["token"]]))
+    import zoneinfo
+
+    access = CaseAccess.objects.get(lawyer=lawyer)
+    ends = timezone.localtime(access.expires_at, zoneinfo.ZoneInfo(case.owner.time_zone))  # the borrower's midnight
+    assert (ends.date(), ends.hour, ends.minute) == (day + timedelta(days=1), 0, 0)
+
+
+def test_it_refuses_an_access_end_in_the_past(case, borrower_client):
+    response = borrower_client.post(reverse("case_sharing", args=[case.pk]),
+                                    {"level": "view", "access_until": "2020-01-01"})
+    assert response.context["form"].errors["access_until"] and not Invitation.objects.exists()
+
+
+def test_it_offers_a_lawyer_account_to_someone_invited(anonymous_client):
+    response = anonymous_client.get(reverse("signup") + "?next=/invite/abc/")
+    assert response.context["form"]["role"].value() == "lawyer"
+    assert 'value="/invite/abc/"' in response.content.decode()
