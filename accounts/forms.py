@@ -25,3 +25,14 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("email", "language", "time_zone")
+
+
+class OTPTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"), max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].replace(" ", "").strip()

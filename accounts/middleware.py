@@ -29,3 +29,57 @@ class UserPreferencesMiddleware:
         response = self.get_response(request)
         timezone.deactivate()
         return response
+
+
+class TwoFactorRequired(Exception):
+    """Raised by the access helper: a lawyer must pass TOTP before opening a client case."""
+
+
+# Pages a signed-in user can reach before the second step: the step itself,
+# logging out and changing the language.
+_BEFORE_SECOND_STEP = {"otp_verify", "logout", "set_language"}
+
+
+class TwoFactorMiddleware:
+    """Password first, then the one-time code.
+
+    Whoever has set up TOTP must pass it in every new session before any other
+    page; a lawyer who has not set it up is sent to the setup page as soon as
+    they try to open a client case (see evidence.access).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django_otp import user_has_device
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match and match.url_name in _BEFORE_SECOND_STEP:
+            return None
+        if user_has_device(user, confirmed=True):
+            return _to("otp_verify", request)
+        return None
+
+    def process_exception(self, request, exception):
+        from django_otp import user_has_device
+
+        if isinstance(exception, TwoFactorRequired):
+            name = "otp_verify" if user_has_device(request.user, confirmed=True) else "otp_setup"
+            return _to(name, request)
+        return None
+
+
+def _to(name, request):
+    from urllib.parse import urlencode
+
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")

@@ -23,3 +23,40 @@ def user_update_profile(*, user, email, language, time_zone):
     user.time_zone = time_zone
     user.save(update_fields=["email", "language", "time_zone"])
     return user
+
+
+# --------------------------------------------------------------------------- two-factor authentication
+
+RECOVERY_CODES = 10
+
+
+def totp_device_pending(*, user):
+    """The TOTP device being set up (unconfirmed until the first good code)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def totp_confirm(*, device) -> list[str]:
+    """The user proved the authenticator works: switch it on, replace any older
+    one, and hand out fresh recovery codes (returned once, stored by django-otp)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return recovery_codes_create(user=device.user)
+
+
+@transaction.atomic
+def recovery_codes_create(*, user) -> list[str]:
+    """Single-use codes for a lost phone; new codes invalidate the old ones."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="recovery", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes

@@ -40,6 +40,12 @@ LIUZHENG_SIGNING_KEY_FILE = os.environ.get("LIUZHENG_SIGNING_KEY_FILE", "")
 LIUZHENG_BUNDLE_EXPIRY_DAYS = envint("LIUZHENG_BUNDLE_EXPIRY_DAYS", 30)
 LIUZHENG_VERIFY_MAX_BYTES = envint("LIUZHENG_VERIFY_MAX_MB", 100) * 1024 * 1024
 LIUZHENG_VERIFY_PER_HOUR = envint("LIUZHENG_VERIFY_PER_HOUR", 20)
+# Sharing: how long an invitation or a witness link stays open, and guessing limits.
+LIUZHENG_INVITATION_DAYS = envint("LIUZHENG_INVITATION_DAYS", 7)
+LIUZHENG_WITNESS_LINK_DAYS = envint("LIUZHENG_WITNESS_LINK_DAYS", 14)
+LIUZHENG_TOKEN_TRIES_PER_HOUR = envint("LIUZHENG_TOKEN_TRIES_PER_HOUR", 30)
+LIUZHENG_WITNESS_POSTS_PER_HOUR = envint("LIUZHENG_WITNESS_POSTS_PER_HOUR", 20)
+LIUZHENG_OTP_TRIES_PER_15MIN = envint("LIUZHENG_OTP_TRIES_PER_15MIN", 10)
 # A CJK font for catalog.pdf (path[:face]); Noto Sans CJK SC from fonts-noto-cjk by default.
 LIUZHENG_CJK_FONT = os.environ.get("LIUZHENG_CJK_FONT", "")
 
@@ -94,6 +100,10 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Two-factor authentication (TOTP, recovery codes): required for lawyers.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "evidence",
 ]
@@ -106,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "evidence.middleware.KeysScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -193,6 +205,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "留证 Liuzheng"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [

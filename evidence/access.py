@@ -2,20 +2,60 @@
 
 A missing right is a 404, never a 403 and never someone else's data: an id
 that belongs to another borrower must look exactly like an id that does not exist.
+
+Who may do what, decided here and nowhere else:
+
+    owner                     READ, EXPORT, WRITE
+    lawyer with a live grant  READ; EXPORT too at level "view and export"; never WRITE
+    anyone else               nothing
+
+A grant is read from the database on every request: revoking it, or its
+expiry, ends access on the very next request, also in tabs already open.
 """
+import logging
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Attachment, Bundle, Case, Entry
+from .models import (
+    AccessLevel, Attachment, Bundle, Case, CaseAccess, Entry, Invitation, WitnessLink, WitnessSubmission,
+)
 
-READ, WRITE = "read", "write"
+READ, EXPORT, WRITE = "read", "export", "write"
+
+security_log = logging.getLogger("liuzheng.security")
+
+
+def active_grant(user, case):
+    """The lawyer's live grant on this case, or None."""
+    if not getattr(user, "is_lawyer", False):
+        return None
+    grant = CaseAccess.objects.filter(case=case, lawyer=user, revoked_at__isnull=True).first()
+    return grant if grant is not None and grant.is_active(timezone.now()) else None
 
 
 def _can(user, case, mode) -> bool:
     if not user.is_authenticated:
         return False
-    # Only the owner for now; shared access (lawyers) extends this one function.
-    return case.owner_id == user.pk
+    if case.owner_id == user.pk:
+        return True
+    if mode == WRITE:
+        return False  # evidence is the borrower's: nobody else changes or deletes it
+    grant = active_grant(user, case)
+    if grant is None:
+        return False
+    if not getattr(user, "is_verified", lambda: False)():
+        # Lawyers see many clients' cases: a stolen password alone must not open one.
+        from accounts.middleware import TwoFactorRequired
+
+        raise TwoFactorRequired
+    return mode == READ or grant.level == AccessLevel.EXPORT
+
+
+def user_may(user, case, mode) -> bool:
+    """For templates deciding which buttons to show; views still load through the helpers below."""
+    return _can(user, case, mode)
 
 
 def _load(queryset, pk, user, mode, case_of):
@@ -24,6 +64,8 @@ def _load(queryset, pk, user, mode, case_of):
     except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404
     if not _can(user, case_of(obj), mode):
+        if user.is_authenticated:
+            security_log.warning("Refused %s of %s %s to user %s", mode, queryset.model.__name__, pk, user.pk)
         raise Http404
     return obj
 
@@ -33,31 +75,71 @@ def case_get_for_user(user, case_id, mode=READ) -> Case:
 
 
 def entry_get_for_user(user, entry_id, mode=READ) -> Entry:
-    return _load(Entry.objects.select_related("case", "case__owner"), entry_id, user, mode, lambda e: e.case)
+    entry = _load(Entry.objects.select_related("case", "case__owner"), entry_id, user, mode, lambda e: e.case)
+    if entry.witness_pending and entry.case.owner_id != user.pk:
+        raise Http404  # not part of the case until the owner accepts it
+    return entry
 
 
 def attachment_get_for_user(user, attachment_id, mode=READ) -> Attachment:
-    return _load(Attachment.objects.select_related("case", "entry"), attachment_id, user, mode, lambda a: a.case)
+    att = _load(Attachment.objects.select_related("case", "entry"), attachment_id, user, mode, lambda a: a.case)
+    if att.entry.witness_pending and att.case.owner_id != user.pk:
+        raise Http404
+    return att
 
 
-def bundle_get_for_user(user, bundle_id, mode=READ) -> Bundle:
+def bundle_get_for_user(user, bundle_id, mode=EXPORT) -> Bundle:
     return _load(Bundle.objects.select_related("case", "case__owner"), bundle_id, user, mode, lambda b: b.case)
 
 
+# Sharing and witnesses are the owner's business only (WRITE).
+
+def invitation_get_for_user(user, invitation_id) -> Invitation:
+    return _load(Invitation.objects.select_related("case"), invitation_id, user, WRITE, lambda i: i.case)
+
+
+def access_get_for_user(user, access_id) -> CaseAccess:
+    return _load(CaseAccess.objects.select_related("case", "lawyer"), access_id, user, WRITE, lambda a: a.case)
+
+
+def witness_link_get_for_user(user, link_id) -> WitnessLink:
+    return _load(WitnessLink.objects.select_related("case"), link_id, user, WRITE, lambda w: w.case)
+
+
+def submission_get_for_user(user, submission_id) -> WitnessSubmission:
+    return _load(WitnessSubmission.objects.select_related("case", "entry", "link"), submission_id, user, WRITE,
+                 lambda s: s.case)
+
+
+def shared_cases_for(user):
+    """Selector: the cases a lawyer holds a live grant on, with the grant."""
+    now = timezone.now()
+    grants = CaseAccess.objects.filter(lawyer=user, revoked_at__isnull=True).select_related("case", "case__owner")
+    return [g for g in grants if g.is_active(now)]
+
+
 # URL names whose views accept evidence files, and the kwarg that names the target.
-UPLOAD_VIEWS = {"entry_create": "case_id", "entry_edit": "entry_id"}
+UPLOAD_VIEWS = {"entry_create": "case_id", "entry_edit": "entry_id", "witness_submit": "token"}
 
 
 def upload_owner_for_request(request):
-    """Whose data key encrypts this request's uploads; None refuses them."""
+    """Whose data key encrypts this request's uploads; None refuses them.
+
+    A witness has no account: the link's token names the case, and the files
+    are encrypted with the case owner's key like everything else in it.
+    """
     match = getattr(request, "resolver_match", None)
     if match is None or match.url_name not in UPLOAD_VIEWS:
         return None
     target = match.kwargs.get(UPLOAD_VIEWS[match.url_name])
+    if match.url_name == "witness_submit":
+        from .tokens import witness_link_for_token
+
+        link = witness_link_for_token(target)
+        return link.case.owner_id if link is not None and link.state(timezone.now()) == "open" else None
     try:
         if match.url_name == "entry_create":
             return case_get_for_user(request.user, target, WRITE).owner_id
         return entry_get_for_user(request.user, target, WRITE).case.owner_id
     except Http404:
         return None
-

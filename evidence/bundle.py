@@ -113,7 +113,8 @@ class PlannedEntry:
 
 
 def select_entries(case: Case, selection: dict) -> list[Entry]:
-    qs = Entry.objects.filter(case=case, trashed_at__isnull=True).select_related("case").order_by("occurred_at", "pk")
+    qs = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False).select_related(
+        "case", "witness_submission").order_by("occurred_at", "pk")
     zone = zoneinfo.ZoneInfo(case.owner.time_zone or settings.LIUZHENG_DEFAULT_TIME_ZONE)
     if selection.get("from"):
         start = date.fromisoformat(selection["from"])
@@ -436,6 +437,11 @@ class BundleWriter:
                              ("记录版本", str(e.revision)), ("记录ID", str(e.pk))]:
             if value:
                 facts.append([label, value])
+        if e.source == "witness":
+            sub = e.witness_submission
+            facts.append(["证人提交", f"{sub.name} {sub.relation} {sub.phone}".strip()])
+            facts.append(["提交来源", f"{self._fmt(sub.submitted_at, seconds=True)} · IP {sub.ip} · "
+                                  f"{sub.user_agent} · 链接 {sub.link_id}"])
         return {
             "number": item.number, "name": name,
             "source": "证人提交" if getattr(e, "source", "") == "witness" else "借款人本人手机（截图、录音、记录）",

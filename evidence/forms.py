@@ -1,6 +1,6 @@
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import media
-from .models import Case, Entry
+from .models import AccessLevel, Case, Entry
 from .uploads import EncryptedUpload
 
 LENDER_SUGGESTIONS = [
@@ -229,7 +229,7 @@ class BundleForm(forms.Form):
         super().__init__(*args, **kwargs)
         if case is not None:
             self.fields["entry"].choices = [(str(pk), str(pk)) for pk in
-                                            case.entries.filter(trashed_at__isnull=True).values_list("pk", flat=True)]
+                                            case.entries.filter(trashed_at__isnull=True, witness_pending=False).values_list("pk", flat=True)]
 
     def clean(self):
         data = super().clean()
@@ -263,3 +263,90 @@ class VerifyBundleForm(forms.Form):
             raise ValidationError(_("This file is larger than %(limit)s. Use the command line verifier instead."),
                                   code="size", params={"limit": filesizeformat(settings.LIUZHENG_VERIFY_MAX_BYTES)})
         return upload
+
+
+# --------------------------------------------------------------------------- sharing and witnesses
+
+
+class InvitationForm(forms.Form):
+    label = forms.CharField(label=_("For whom"), max_length=200, required=False,
+                            help_text=_("For your own list, e.g. the lawyer's name or firm."))
+    level = forms.ChoiceField(label=_("Access"), choices=AccessLevel.choices, initial=AccessLevel.VIEW,
+                              widget=forms.RadioSelect)
+    access_until = forms.DateField(label=_("Access ends on"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text=_("Optional. Leave empty to keep access until you revoke it."))
+
+    def clean_access_until(self):
+        value = self.cleaned_data.get("access_until")
+        if value and value < timezone.localdate():
+            raise ValidationError(_("This day has passed."), code="past")
+        return value
+
+    def access_expires_at(self):
+        value = self.cleaned_data.get("access_until")
+        if not value:
+            return None
+        return timezone.make_aware(datetime.combine(value + timedelta(days=1), time.min))
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(label=_("Invitation code"), max_length=200,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off"}))
+
+    def clean_code(self):
+        # Accept the code alone or the whole link pasted from a message.
+        return self.cleaned_data["code"].strip().rstrip("/").rsplit("/", 1)[-1]
+
+
+class WitnessLinkForm(forms.Form):
+    name = forms.CharField(label=_("Who is it for?"), max_length=100,
+                           help_text=_("The person the collector contacted, e.g. “妈妈” or “王经理”."))
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=90)
+    max_submissions = forms.IntegerField(label=_("How many times it can be used"), min_value=1, max_value=20,
+                                         initial=3)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].initial = settings.LIUZHENG_WITNESS_LINK_DAYS
+
+
+class WitnessSubmissionForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    relation = forms.CharField(label=_("Your relation to the borrower"), max_length=100, required=False,
+                               widget=forms.TextInput(attrs={"placeholder": _("e.g. mother, colleague")}))
+    phone = forms.CharField(label=_("Your phone number"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    contacted_at = forms.DateTimeField(
+        label=_("When were you contacted?"), required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL))
+    collector_number = forms.CharField(label=_("From which number?"), max_length=40, required=False,
+                                       widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    told = forms.CharField(label=_("What were you told?"), max_length=20_000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(
+        label=_("Screenshots or recordings from your phone"),
+        help_text=_("Images, audio (m4a, mp3, amr, wav, ogg, aac), video or PDF. Files are kept unchanged."),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that what I send here, and my contact details, may be used as evidence "
+                "(for example in a complaint or in court)."),
+        error_messages={"required": _("Please tick this box to send: without your consent nothing is kept.")})
+
+    def clean_contacted_at(self):
+        value = self.cleaned_data.get("contacted_at")
+        if value and value > timezone.now() + timedelta(days=1):
+            raise ValidationError(_("This time is in the future."), code="future")
+        return value
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you reject it?"), max_length=500, required=False,
+                             widget=forms.TextInput())
+
+
+class LawyerNoteForm(forms.Form):
+    text = forms.CharField(label=_("Private notes"), required=False, max_length=100_000,
+                           widget=forms.Textarea(attrs={"rows": 10, "class": "form-control"}),
+                           help_text=_("Only you can read these notes; the client cannot. They are encrypted."))

@@ -113,6 +113,9 @@ class Entry(models.Model):
     trash_reason = EncryptedTextField(blank=True)
     # The same form submitted twice (double tap, retry) carries the same token.
     client_token = models.UUIDField(null=True, blank=True)
+    # Sent through a witness link and not yet accepted by the owner: kept (hashed
+    # into the custody chain at capture) but not part of the case's record.
+    witness_pending = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -132,6 +135,17 @@ class Entry(models.Model):
     @property
     def is_trashed(self):
         return self.trashed_at is not None
+
+    @property
+    def source(self):
+        """'witness' for what came in through a witness link, else 'owner'."""
+        from django.core.exceptions import ObjectDoesNotExist
+
+        try:
+            self.witness_submission
+        except ObjectDoesNotExist:
+            return "owner"
+        return "witness"
 
     def tag_labels(self):
         labels = dict(self.Tag.choices)
@@ -349,3 +363,171 @@ class Bundle(models.Model):
         from django.utils import timezone
 
         return self.status == self.Status.DONE and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+# --------------------------------------------------------------------------- sharing
+
+
+class AccessLevel(models.TextChoices):
+    VIEW = "view", _("View")
+    EXPORT = "export", _("View and export")
+
+
+class Invitation(models.Model):
+    """A borrower's offer of access to one case, redeemed once by a lawyer.
+
+    Only a hash of the token is stored: a copy of the database cannot be used
+    to accept an invitation. `lookup` (the token's first characters) finds the
+    row; the rest is compared in constant time.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="invitations")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    label = EncryptedTextField(_("for whom"), blank=True)
+    lookup = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    level = models.CharField(_("access"), max_length=10, choices=AccessLevel.choices, default=AccessLevel.VIEW)
+    access_expires_at = models.DateTimeField(_("access ends"), null=True, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"invitation {self.pk}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+    def is_open(self, now):
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class CaseAccess(models.Model):
+    """A lawyer's right to one case. Checked from the database on every request,
+    so a revocation or an expiry ends access in tabs that are already open."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accesses")
+    lawyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_accesses")
+    level = models.CharField(max_length=10, choices=AccessLevel.choices, default=AccessLevel.VIEW)
+    invitation = models.ForeignKey(Invitation, on_delete=models.SET_NULL, null=True, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "lawyer"], condition=models.Q(revoked_at__isnull=True),
+                                    name="access_one_live_grant"),
+        ]
+
+    def __str__(self):
+        return f"{self.lawyer_id} on {self.case_id} ({self.level})"
+
+    def is_active(self, now):
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class LawyerNote(models.Model):
+    """A lawyer's private notes on a case: the borrower never sees them.
+    Encrypted with the lawyer's own data key (the note is the lawyer's work)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = EncryptedTextField(_("private notes"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "author"], name="lawyer_note_one_per_case")]
+
+    def __str__(self):
+        return f"note of {self.author_id} on {self.case_id}"
+
+    def crypto_owner_id(self):
+        return self.author_id
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+class WitnessLink(models.Model):
+    """A link (and QR code) for one named person to send what they received.
+
+    The token is kept twice: hashed, to find and check it, and encrypted with
+    the owner's key, so the owner can show the QR code again later.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="witness_links")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = EncryptedTextField(_("for whom (name)"))
+    lookup = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    token = EncryptedTextField()
+    expires_at = models.DateTimeField(_("valid until"))
+    max_submissions = models.PositiveIntegerField(_("maximum submissions"), default=3)
+    submissions_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"witness link {self.pk}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+    def state(self, now):
+        """'open', or why it no longer takes submissions."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        if self.submissions_count >= self.max_submissions:
+            return "used_up"
+        return "open"
+
+
+class WitnessSubmission(models.Model):
+    """What a witness sent, with its provenance, waiting in the case's inbox."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for your decision")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="witness_submissions")
+    link = models.ForeignKey(WitnessLink, on_delete=models.PROTECT, related_name="submissions")
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="witness_submission")
+    # The submitter's identity as stated by them (nothing here is verified).
+    name = EncryptedTextField()
+    relation = EncryptedTextField(blank=True)
+    phone = EncryptedTextField(blank=True)
+    ip = EncryptedTextField(blank=True)
+    user_agent = EncryptedTextField(blank=True)
+    consent = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self):
+        return f"witness submission {self.pk}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id

@@ -91,7 +91,8 @@ def _apply_fields(entry: Entry, fields: dict):
     entry.number_index = blind_index(entry.case.owner_id, entry.number) if entry.number else ""
 
 
-def entry_create(*, case: Case, actor, uploads=(), client_token=None, **fields) -> tuple[Entry, bool]:
+def entry_create(*, case: Case, actor, uploads=(), client_token=None, witness_pending=False,
+                 **fields) -> tuple[Entry, bool]:
     """Create an entry with its attachments. Returns (entry, created).
 
     A repeated client_token (double tap, browser retry) returns the first
@@ -103,7 +104,8 @@ def entry_create(*, case: Case, actor, uploads=(), client_token=None, **fields) 
             return existing, False
     try:
         with transaction.atomic():
-            entry = Entry(case=case, created_by=actor if getattr(actor, "pk", None) else None, client_token=client_token)
+            entry = Entry(case=case, created_by=actor if getattr(actor, "pk", None) else None, client_token=client_token,
+                          witness_pending=witness_pending)
             _apply_fields(entry, fields)
             entry.save(force_insert=True)
             custody_append(case=case, actor=actor, action="entry.create", object_type="entry",
@@ -322,3 +324,219 @@ def transcript_save(*, attachment: Attachment, actor, text: str):
     custody_append(case=attachment.case, actor=actor, action="transcript.save", object_type="attachment",
                    object_id=attachment.pk, content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     return transcript
+
+
+# --------------------------------------------------------------------------- sharing with lawyers
+
+
+class SharingError(Exception):
+    """A refused sharing step; the message is shown to the user."""
+
+
+def _access_snapshot(access) -> dict:
+    return {"id": str(access.pk), "case": str(access.case_id), "lawyer": access.lawyer_id, "level": access.level,
+            "expires_at": _value(access.expires_at), "revoked_at": _value(access.revoked_at)}
+
+
+@transaction.atomic
+def case_share(*, case: Case, actor, level: str, label: str = "", access_expires_at=None):
+    """Invite a lawyer to one case. Returns (invitation, token); the token is shown once, only its hash is kept."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .models import Invitation
+    from .tokens import new_token
+
+    token, lookup, digest = new_token()
+    invitation = Invitation(case=case, created_by=actor, label=label, lookup=lookup, token_hash=digest, level=level,
+                            access_expires_at=access_expires_at,
+                            expires_at=timezone.now() + timedelta(days=settings.LIUZHENG_INVITATION_DAYS))
+    invitation.save(force_insert=True)
+    custody_append(case=case, actor=actor, action="case.share", object_type="invitation", object_id=invitation.pk,
+                   content_sha256=sha256_json({"level": level, "access_expires_at": _value(access_expires_at),
+                                               "expires_at": _value(invitation.expires_at)}))
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_accept(*, invitation, lawyer):
+    """A lawyer redeems an invitation: single use, before it expires."""
+    from .models import CaseAccess, Invitation
+
+    # Lock the row: two tabs accepting at once must not both get a grant.
+    invitation = Invitation.objects.select_for_update().select_related("case").get(pk=invitation.pk)
+    now = timezone.now()
+    if not lawyer.is_lawyer:
+        raise SharingError("not_lawyer")
+    if invitation.accepted_at is not None:
+        raise SharingError("used")
+    if invitation.revoked_at is not None:
+        raise SharingError("revoked")
+    if invitation.expires_at <= now:
+        raise SharingError("expired")
+    if invitation.case.owner_id == lawyer.pk:
+        raise SharingError("own_case")
+    invitation.accepted_at, invitation.accepted_by = now, lawyer
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    # A new invitation replaces an earlier grant of the same lawyer on the case.
+    CaseAccess.objects.filter(case=invitation.case, lawyer=lawyer, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=lawyer)
+    access = CaseAccess.objects.create(case=invitation.case, lawyer=lawyer, level=invitation.level,
+                                       invitation=invitation, expires_at=invitation.access_expires_at)
+    custody_append(case=invitation.case, actor=lawyer, action="invitation.accept", object_type="access",
+                   object_id=access.pk, content_sha256=sha256_json(_access_snapshot(access)))
+    return access
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation, actor):
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        return invitation
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    custody_append(case=invitation.case, actor=actor, action="case.unshare", object_type="invitation",
+                   object_id=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def access_revoke(*, access, actor):
+    """Takes effect on the lawyer's next request: access is checked per request."""
+    if access.revoked_at is not None:
+        return access
+    access.revoked_at, access.revoked_by = timezone.now(), actor
+    access.save(update_fields=["revoked_at", "revoked_by"])
+    custody_append(case=access.case, actor=actor, action="case.unshare", object_type="access", object_id=access.pk,
+                   content_sha256=sha256_json(_access_snapshot(access)))
+    return access
+
+
+# At most one view event per lawyer, case and hour: the owner learns when the
+# case was looked at without every page load of a review flooding the chain.
+VIEW_EVENT_EVERY_SECONDS = 3600
+
+
+def case_view_record(*, case: Case, actor):
+    """Someone other than the owner opened the case: the owner sees it in the access log."""
+    from datetime import timedelta
+
+    from .models import CustodyEvent
+
+    since = timezone.now() - timedelta(seconds=VIEW_EVENT_EVERY_SECONDS)
+    if CustodyEvent.objects.filter(case=case, actor=actor, action="case.view", created_at__gte=since).exists():
+        return None
+    return custody_append(case=case, actor=actor, action="case.view", object_type="case", object_id=case.pk)
+
+
+def lawyer_note_save(*, case: Case, author, text: str):
+    """A lawyer's private work notes. Deliberately not in the custody chain: the
+    chain is the borrower's record, shown to them and exported to the court."""
+    from .models import LawyerNote
+
+    note, _ = LawyerNote.objects.get_or_create(case=case, author=author)
+    if note.text != text:
+        note.text = text
+        note.save()
+    return note
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+@transaction.atomic
+def witness_link_create(*, case: Case, actor, name: str, expires_at, max_submissions: int):
+    from .models import WitnessLink
+    from .tokens import new_token
+
+    token, lookup, digest = new_token()
+    link = WitnessLink(case=case, created_by=actor, name=name, lookup=lookup, token_hash=digest, token=token,
+                       expires_at=expires_at, max_submissions=max_submissions)
+    link.save(force_insert=True)
+    custody_append(case=case, actor=actor, action="witness_link.create", object_type="witness_link",
+                   object_id=link.pk, content_sha256=sha256_json({"expires_at": _value(expires_at),
+                                                                  "max_submissions": max_submissions}))
+    return link
+
+
+@transaction.atomic
+def witness_link_revoke(*, link, actor):
+    if link.revoked_at is not None:
+        return link
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    custody_append(case=link.case, actor=actor, action="witness_link.revoke", object_type="witness_link",
+                   object_id=link.pk)
+    return link
+
+
+def submission_provenance(submission) -> dict:
+    """What the custody hash of a witness submission covers: stated identity, time, origin, link."""
+    return {"submission": str(submission.pk), "link": str(submission.link_id), "entry": str(submission.entry_id),
+            "name": submission.name, "relation": submission.relation, "phone": submission.phone,
+            "ip": submission.ip, "user_agent": submission.user_agent, "consent": submission.consent,
+            "submitted_at": _value(submission.submitted_at)}
+
+
+def witness_submission_create(*, link, ip: str, user_agent: str, uploads=(), name: str, relation: str = "",
+                              phone: str = "", contacted_at=None, collector_number: str = "", told: str = "",
+                              consent: bool):
+    """A witness's submission: an entry held out of the case until the owner accepts it.
+
+    Its files are hashed into the custody chain now, at capture, like any other.
+    """
+    from .models import WitnessLink, WitnessSubmission
+
+    actor = f"witness:{link.pk}"
+    with transaction.atomic():
+        # Lock the link: two submissions at once must not exceed its maximum.
+        link = WitnessLink.objects.select_for_update().select_related("case", "case__owner").get(pk=link.pk)
+        state = link.state(timezone.now())
+        if state != "open":
+            raise SharingError(state)
+        entry, _ = entry_create(case=link.case, actor=actor, uploads=uploads, witness_pending=True,
+                                kind=Entry.Kind.THIRD_PARTY, occurred_at=contacted_at or timezone.now(),
+                                contact_name=name, contact_relation=relation, number=collector_number,
+                                content=told)
+        submission = WitnessSubmission(case=link.case, link=link, entry=entry, name=name, relation=relation,
+                                       phone=phone, ip=ip, user_agent=user_agent[:500], consent=consent)
+        submission.save(force_insert=True)
+        link.submissions_count += 1
+        link.save(update_fields=["submissions_count"])
+        custody_append(case=link.case, actor=actor, action="witness.submit", object_type="witness_submission",
+                       object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
+    return submission
+
+
+@transaction.atomic
+def witness_submission_accept(*, submission, actor):
+    from .models import WitnessSubmission
+
+    if submission.status != WitnessSubmission.Status.PENDING:
+        return submission
+    Entry.objects.filter(pk=submission.entry_id).update(witness_pending=False)
+    submission.status, submission.decided_at, submission.decided_by = (
+        WitnessSubmission.Status.ACCEPTED, timezone.now(), actor)
+    submission.save(update_fields=["status", "decided_at", "decided_by"])
+    custody_append(case=submission.case, actor=actor, action="witness.accept", object_type="witness_submission",
+                   object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
+    return submission
+
+
+@transaction.atomic
+def witness_submission_reject(*, submission, actor, reason: str):
+    """Rejected is not discarded: the entry goes to the trash with the reason, restorable."""
+    from .models import WitnessSubmission
+
+    if submission.status != WitnessSubmission.Status.PENDING:
+        return submission
+    entry = Entry.objects.select_related("case").get(pk=submission.entry_id)
+    Entry.objects.filter(pk=entry.pk).update(witness_pending=False)
+    entry.witness_pending = False
+    entry_trash(entry=entry, actor=actor, reason=reason)
+    submission.status, submission.decided_at, submission.decided_by = (
+        WitnessSubmission.Status.REJECTED, timezone.now(), actor)
+    submission.save(update_fields=["status", "decided_at", "decided_by"])
+    custody_append(case=submission.case, actor=actor, action="witness.reject", object_type="witness_submission",
+                   object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
+    return submission

@@ -40,7 +40,8 @@ def _matches(entry: Entry, q: str) -> bool:
 
 
 def timeline(case: Case, *, kind="", tag="", date_from=None, date_to=None, q="", trashed=False) -> list[Item]:
-    qs = Entry.objects.filter(case=case, trashed_at__isnull=not trashed).select_related("case")
+    qs = Entry.objects.filter(case=case, trashed_at__isnull=not trashed, witness_pending=False).select_related(
+        "case", "witness_submission")
     if kind:
         qs = qs.filter(kind=kind)
     zone = timezone.get_current_timezone()
@@ -64,7 +65,7 @@ def case_counts(case: Case) -> dict:
     now = timezone.localtime()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
-    live = Entry.objects.filter(case=case, trashed_at__isnull=True)
+    live = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False)
     calls = live.filter(kind=Entry.Kind.CALL)
     return {
         "calls_today": calls.filter(occurred_at__gte=today).count(),

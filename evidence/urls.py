@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_bundles
+from . import views, views_bundles, views_sharing, views_witness
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -21,6 +21,22 @@ urlpatterns = [
     path("cases/<uuid:case_id>/bundles/", views_bundles.bundle_create, name="bundle_create"),
     path("bundles/<uuid:bundle_id>/status/", views_bundles.bundle_status, name="bundle_status"),
     path("bundles/<uuid:bundle_id>/download/", views_bundles.bundle_download, name="bundle_download"),
+    # Sharing with lawyers
+    path("cases/<uuid:case_id>/sharing/", views_sharing.case_sharing, name="case_sharing"),
+    path("invitations/<uuid:invitation_id>/revoke/", views_sharing.invitation_revoke, name="invitation_revoke"),
+    path("access/<uuid:access_id>/revoke/", views_sharing.access_revoke, name="access_revoke"),
+    path("invite/", views_sharing.invitation_enter, name="invitation_enter"),
+    path("invite/<str:token>/", views_sharing.invitation_accept, name="invitation_accept"),
+    path("cases/<uuid:case_id>/notes/", views_sharing.lawyer_notes, name="lawyer_notes"),
+    # Witnesses
+    path("cases/<uuid:case_id>/witnesses/", views_witness.witness_links, name="witness_links"),
+    path("witness-links/<uuid:link_id>/", views_witness.witness_link_detail, name="witness_link_detail"),
+    path("witness-links/<uuid:link_id>/qr.svg", views_witness.witness_link_qr, name="witness_link_qr"),
+    path("witness-links/<uuid:link_id>/revoke/", views_witness.witness_link_revoke, name="witness_link_revoke"),
+    path("cases/<uuid:case_id>/inbox/", views_witness.witness_inbox, name="witness_inbox"),
+    path("submissions/<uuid:submission_id>/accept/", views_witness.submission_accept, name="submission_accept"),
+    path("submissions/<uuid:submission_id>/reject/", views_witness.submission_reject, name="submission_reject"),
+    path("w/<str:token>/", views_witness.witness_submit, name="witness_submit"),
     path("verify/", views_bundles.bundle_verify, name="bundle_verify"),
     path(".well-known/liuzheng-signing-key.pem", views_bundles.signing_key, name="signing_key"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .access import WRITE, attachment_get_for_user, case_get_for_user, entry_get_for_user
+from .access import EXPORT, WRITE, attachment_get_for_user, case_get_for_user, entry_get_for_user, user_may
 from .crypto import DecryptionError
 from .forms import LENDER_SUGGESTIONS, BundleForm, CaseForm, EntryForm, TimelineFilterForm, TrashForm
 from .models import Case, Entry
@@ -42,7 +42,24 @@ def case_list(request):
             rows.append({"case": case, "damaged": True})
             continue
         rows.append({"case": case, "counts": case_counts(case)})
-    return render(request, "evidence/case_list.html", {"rows": rows})
+    shared, needs_2fa = [], False
+    if request.user.is_lawyer:
+        from .views_sharing import shared_case_rows
+
+        shared = shared_case_rows(request.user)
+        # Client cases are listed only after the second factor, like they are opened.
+        needs_2fa = bool(shared) and not request.user.is_verified()
+    return render(request, "evidence/case_list.html", {"rows": rows, "shared": [] if needs_2fa else shared,
+                                                       "needs_2fa": needs_2fa})
+
+
+def _rights(request, case):
+    """What the page may offer: the server refuses the rest anyway (access._can)."""
+    from .views_sharing import grant_for
+
+    owner = case.owner_id == request.user.pk
+    return {"can_write": owner, "can_export": owner or user_may(request.user, case, EXPORT),
+            "grant": None if owner else grant_for(request.user, case)}
 
 
 @login_required
@@ -80,7 +97,12 @@ def case_detail(request, case_id):
     filters = TimelineFilterForm(request.GET or None)
     params = filters.cleaned_data if filters.is_valid() else {}
     items = timeline(case, **{k: v for k, v in params.items() if v})
+    rights = _rights(request, case)
+    if not rights["can_write"]:
+        services.case_view_record(case=case, actor=request.user)
     return render(request, "evidence/case_detail.html", {
+        **rights,
+        "inbox_count": case.witness_submissions.filter(status="pending").count() if rights["can_write"] else 0,
         "case": case,
         "items": items,
         "filters": filters,
@@ -98,7 +120,8 @@ def case_detail(request, case_id):
 @login_required
 def case_trash(request, case_id):
     case = case_get_for_user(request.user, case_id)
-    return render(request, "evidence/case_trash.html", {"case": case, "items": timeline(case, trashed=True)})
+    return render(request, "evidence/case_trash.html", {"case": case, "items": timeline(case, trashed=True),
+                                                        **_rights(request, case)})
 
 
 @login_required
@@ -132,7 +155,7 @@ def entry_detail(request, entry_id):
     return render(request, "evidence/entry_detail.html", {
         "entry": entry, "case": entry.case,
         "attachments": entry.attachments.select_related("case").prefetch_related("timestamps__token"),
-        "trash_form": TrashForm(), "tsa_on": tsa_configured(),
+        "trash_form": TrashForm(), "tsa_on": tsa_configured(), **_rights(request, entry.case),
     })
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services, signing
-from .access import WRITE, attachment_get_for_user, bundle_get_for_user, case_get_for_user
+from .access import EXPORT, WRITE, attachment_get_for_user, bundle_get_for_user, case_get_for_user
 from .bundle_verify import verify_bundle
 from .crypto import DecryptionError
 from .forms import BundleForm, TranscriptForm, VerifyBundleForm
@@ -20,7 +20,7 @@ from .views import _damaged
 @login_required
 @require_POST
 def bundle_create(request, case_id):
-    case = case_get_for_user(request.user, case_id)
+    case = case_get_for_user(request.user, case_id, EXPORT)
     form = BundleForm(request.POST, case=case)
     if not form.is_valid():
         messages.error(request, _("Please check the dates of the export."))

@@ -1,8 +1,8 @@
 """Shared Playwright fixtures for browser tests: a phone in headless Chromium.
 
-Import the fixtures you use into the test module:
-
-    from tests.browser import browser, page, page_problems  # noqa: F401
+The fixtures are registered once, in tests/conftest.py, so that every browser
+test module shares the one session-wide Chromium (a second sync Playwright
+alongside the first would fail). Do not import them into test modules.
 
 `page` is a 390×844 touch phone (zh-CN) already watching for console errors,
 uncaught page errors, failed requests and same-origin HTTP errors; the list

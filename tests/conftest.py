@@ -10,6 +10,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Correct-horse-42"
 
+# The browser fixtures, once for all browser test modules: one Chromium per session.
+from tests.browser import browser, page, page_problems  # noqa: E402, F401
+
 
 @pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path):
@@ -24,6 +27,15 @@ def data_dir(settings, tmp_path):
     forget_cached_keys()
     yield root
     forget_cached_keys()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache: one test's tries must not count in the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 def _user(username, role="borrower"):
@@ -61,6 +73,81 @@ def borrower_client(borrower):
 @pytest.fixture
 def other_client(other_borrower):
     return _client_for(other_borrower)
+
+
+def verified_client(user):
+    """A client logged in with password and second factor (TOTP), as a lawyer must be."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client = _client_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def grant(case, lawyer, level="view", *, expired=False, revoked=False):
+    """Give a lawyer access through the real doors: invitation, then acceptance."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evidence.models import CaseAccess
+    from evidence.services import access_revoke, case_share, invitation_accept
+
+    invitation, _ = case_share(case=case, actor=case.owner, level=level)
+    access = invitation_accept(invitation=invitation, lawyer=lawyer)
+    if expired:
+        CaseAccess.objects.filter(pk=access.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    if revoked:
+        access_revoke(access=access, actor=case.owner)
+    access.refresh_from_db()
+    return access
+
+
+@pytest.fixture
+def lawyer_view(db):
+    return _user("lawyer_view", role="lawyer")
+
+
+@pytest.fixture
+def lawyer_export(db):
+    return _user("lawyer_export", role="lawyer")
+
+
+@pytest.fixture
+def revoked_lawyer(db):
+    return _user("revoked_lawyer", role="lawyer")
+
+
+@pytest.fixture
+def expired_lawyer(db):
+    return _user("expired_lawyer", role="lawyer")
+
+
+@pytest.fixture
+def shared_case(case, lawyer_view, lawyer_export, revoked_lawyer, expired_lawyer):
+    """The borrower's case, shared with each kind of lawyer persona."""
+    grant(case, lawyer_view, "view")
+    grant(case, lawyer_export, "export")
+    grant(case, revoked_lawyer, "export", revoked=True)
+    grant(case, expired_lawyer, "export", expired=True)
+    return case
+
+
+@pytest.fixture
+def witness_link(case, borrower):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evidence.services import witness_link_create
+
+    return witness_link_create(case=case, actor=borrower, name="妈妈", expires_at=timezone.now() + timedelta(days=7),
+                               max_submissions=3)
 
 
 @pytest.fixture

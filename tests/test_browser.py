@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser import assert_fits_phone, assert_no_problems, browser, page, page_problems, shot  # noqa: F401
+from tests.browser import assert_fits_phone, assert_no_problems, shot
 from tests.media_samples import png_bytes, wav_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)

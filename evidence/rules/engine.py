@@ -126,7 +126,7 @@ def facts_for_case(case) -> list[Facts]:
     """
     from evidence.models import Entry
 
-    live = Entry.objects.filter(case=case, trashed_at__isnull=True)
+    live = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False)
     relations = {e.pk: e.contact_relation or "" for e in live.filter(kind=THIRD_PARTY).select_related("case")}
     rows = live.order_by("occurred_at", "id").values_list(
         "id", "kind", "occurred_at", "direction", "duration_seconds", "tags", "number_index")

@@ -1,0 +1,251 @@
+"""Every URL pattern of the project × every persona × safe and unsafe methods.
+
+Generated from the URL resolver: a pattern without a row in EXPECTED fails
+`test_every_url_pattern_has_an_expectation`, so a new view cannot ship without
+deciding who may use it. Decisions:
+
+- Admin: Django generates a pattern per registered model and wraps every one
+  (but its log-in page) in `admin_view`, so one rule covers the namespace and
+  every admin pattern is requested. No persona is staff.
+- Static files are served by WhiteNoise before URL resolution (files under
+  static/ only), so they have no pattern here.
+- i18n (`set_language`) is a plain redirect for everyone.
+
+A persona's lawyers are logged in with both factors (TOTP), as they must be to
+open a client case; a lawyer without the second factor is tested in test_sharing.
+The witness is an anonymous visitor who holds a witness link's token; everyone
+else who requests the witness page uses a token of the right shape that is not one.
+"""
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+
+from .conftest import _client_for, _user, grant, make_upload, verified_client
+from .media_samples import png_bytes, wav_bytes
+
+PERSONAS = ["other_borrower", "lawyer_view", "lawyer_export", "revoked_lawyer", "expired_lawyer", "witness",
+            "anonymous", "owner"]  # the owner last: its POSTs may change what the others would see
+LOGIN = 302  # to the log-in page (checked in `check`)
+_ = None  # placeholder used by row()
+
+
+def row(owner, view=None, export=None, stranger=(404, 404), anon=(LOGIN, LOGIN), witness=None):
+    """Expected (GET, POST) statuses per persona; a stranger is another borrower,
+    a revoked lawyer or an expired one."""
+    view = view or stranger
+    export = export or view
+    return {"owner": owner, "lawyer_view": view, "lawyer_export": export, "other_borrower": stranger,
+            "revoked_lawyer": stranger, "expired_lawyer": stranger, "anonymous": anon, "witness": witness or anon}
+
+
+def everyone(get, post):
+    return row((get, post), stranger=(get, post), anon=(get, post))
+
+
+def logged_in(get, post):
+    return row((get, post), stranger=(get, post))
+
+
+OWNER_ONLY = row((200, 200))  # a form: GET shows it, an empty POST shows the errors
+OWNER_POST_ONLY = row((405, 302), stranger=(405, 404), anon=(LOGIN, LOGIN))
+READ = row((200, 200), view=(200, 200))
+EXPORT = row((200, 200), view=(404, 404), export=(200, 200))
+
+EXPECTED = {
+    # --- i18n and accounts
+    "set_language": everyone(302, 302),
+    "signup": row((302, 302), stranger=(302, 302), anon=(200, 200)),
+    "login": row((302, 302), stranger=(302, 302), anon=(200, 200)),
+    "logout": row((405, 302), stranger=(405, 302), anon=(405, 302)),
+    "profile": logged_in(200, 200),
+    # Borrowers have no second factor (optional); the lawyers have one already (a new one replaces it).
+    "otp_setup": logged_in(200, 200),
+    # The lawyers are verified: straight on. The others have no device: sent to set one up.
+    "otp_verify": logged_in(302, 302),
+    # Needs the second factor: lawyers (all verified here) get new codes, borrowers are sent to set it up.
+    "recovery_codes_new": row((405, 302), view=(405, 200), stranger=(405, 302)) | {
+        "revoked_lawyer": (405, 200), "expired_lawyer": (405, 200)},
+    "password_change": logged_in(200, 200),
+    "password_change_done": logged_in(200, 405),
+    "password_reset": everyone(200, 200),
+    "password_reset_done": everyone(200, 405),
+    "password_reset_confirm": everyone(200, 200),
+    "password_reset_complete": everyone(200, 405),
+    # --- cases (lawyers create their own cases like anyone; shared ones are listed apart)
+    "case_list": logged_in(200, 200),
+    "case_create": logged_in(200, 200),
+    "case_detail": READ,
+    "case_edit": OWNER_ONLY,
+    "case_trash": READ,
+    "entry_create": OWNER_ONLY,
+    "entry_detail": READ,
+    "entry_edit": OWNER_ONLY,
+    "entry_history": READ,
+    "entry_trash": OWNER_POST_ONLY,
+    "entry_restore": OWNER_POST_ONLY,
+    "attachment_file": READ,
+    "attachment_thumbnail": READ,
+    "transcript_edit": OWNER_ONLY,
+    "bundle_create": row((405, 302), view=(405, 404), export=(405, 302), stranger=(405, 404)),
+    "bundle_status": EXPORT,
+    "bundle_download": EXPORT,
+    "bundle_verify": everyone(200, 200),
+    "signing_key": everyone(200, 200),
+    # --- sharing: the owner's business; a lawyer sees neither the grants nor other lawyers
+    "case_sharing": OWNER_ONLY,
+    "invitation_revoke": OWNER_POST_ONLY,
+    "access_revoke": OWNER_POST_ONLY,
+    "invitation_enter": logged_in(200, 200),
+    # An open invitation: the owner cannot invite themself (410), a borrower is not a lawyer (403),
+    # any lawyer holding it may accept it (each cell gets its own invitation).
+    "invitation_accept": row((410, 410), view=(200, 302), stranger=(403, 403)) | {
+        "revoked_lawyer": (200, 302), "expired_lawyer": (200, 302)},
+    # Private notes: lawyers with a live grant only; not even the owner reads them.
+    "lawyer_notes": row((404, 404), view=(200, 200)),
+    # --- witnesses
+    "witness_links": OWNER_ONLY,
+    "witness_link_detail": row((200, 200)),
+    "witness_link_qr": row((200, 200)),
+    "witness_link_revoke": OWNER_POST_ONLY,
+    "witness_inbox": row((200, 200)),
+    "submission_accept": OWNER_POST_ONLY,
+    "submission_reject": OWNER_POST_ONLY,
+    # No account needed: the token is the key. Without the right token, a 404 page.
+    "witness_submit": row((404, 404), stranger=(404, 404), anon=(404, 404), witness=(200, 200)),
+}
+ADMIN = everyone(302, 302)  # to the admin log-in: no persona is staff
+ADMIN_LOGIN = everyone(200, 200)
+
+
+def patterns(resolver=None, prefix="", namespace=""):
+    """(key, route, url_name) for every pattern; key is the name, or the route when unnamed."""
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from patterns(p, prefix + str(p.pattern), ns)
+        else:
+            route = prefix + str(p.pattern)
+            yield (f"{namespace}{p.name}" if p.name else route), route, namespace
+
+
+def expectation(key, namespace):
+    if namespace.startswith("admin:"):
+        return ADMIN_LOGIN if key == "admin:login" else ADMIN
+    return EXPECTED.get(key)
+
+
+ALL = list(patterns())
+
+
+def test_every_url_pattern_has_an_expectation():
+    missing = [key for key, _, ns in ALL if expectation(key, ns) is None]
+    assert not missing, f"URL patterns without a row in the authorization matrix: {missing}"
+    stale = set(EXPECTED) - {key for key, _, _ in ALL}
+    assert not stale, f"rows for patterns that no longer exist: {stale}"
+
+
+@pytest.fixture
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class World:
+    """One case with everything in it, and a client per persona."""
+
+    def __init__(self):
+        from evidence import services
+
+        self.owner = _user("owner")
+        users = {"other_borrower": _user("other_borrower")}
+        for name in ("lawyer_view", "lawyer_export", "revoked_lawyer", "expired_lawyer"):
+            users[name] = _user(name, role="lawyer")
+        self.users = users
+        self.case = services.case_create(owner=self.owner, lender="借呗")
+        self.entry, _ = services.entry_create(
+            case=self.case, actor=self.owner, kind="call", occurred_at=timezone.now(), number="95188",
+            uploads=[make_upload(self.owner, "a.png", png_bytes()), make_upload(self.owner, "b.wav", wav_bytes())])
+        self.image = self.entry.attachments.get(kind="image")
+        self.audio = self.entry.attachments.get(kind="audio")
+        self.access = grant(self.case, users["lawyer_view"], "view")
+        grant(self.case, users["lawyer_export"], "export")
+        grant(self.case, users["revoked_lawyer"], "export", revoked=True)
+        grant(self.case, users["expired_lawyer"], "export", expired=True)
+        self.invitation, _ = services.case_share(case=self.case, actor=self.owner, level="view")
+        self.link = services.witness_link_create(case=self.case, actor=self.owner, name="妈妈",
+                                                 expires_at=timezone.now() + timedelta(days=1), max_submissions=5)
+        self.submission = services.witness_submission_create(link=self.link, ip="127.0.0.1", user_agent="t",
+                                                             name="李阿姨", consent=True)
+        self.bundle = services.bundle_request(case=self.case, actor=self.owner, selection={})
+        self.clients = {name: (verified_client(u) if u.is_lawyer else _client_for(u)) for name, u in users.items()}
+        self.clients["owner"] = _client_for(self.owner)
+        self.clients["anonymous"] = Client()
+        self.clients["witness"] = Client()
+
+    def url(self, route, key, persona):
+        from evidence import services
+
+        values = {
+            "case_id": self.case.pk, "entry_id": self.entry.pk, "attachment_id": self.image.pk,
+            "bundle_id": self.bundle.pk, "invitation_id": self.invitation.pk, "access_id": self.access.pk,
+            "link_id": self.link.pk, "submission_id": self.submission.pk,
+            "uidb64": "MQ", "object_id": "1", "pk": "1", "id": "1", "app_label": "accounts", "url": "nothing/",
+            "content_type_id": "1",
+        }
+        if key == "transcript_edit":
+            values["attachment_id"] = self.audio.pk
+        if key == "bundle_download":
+            services.bundle_build(bundle=self.bundle)  # a real ZIP to download
+        if key == "invitation_accept":
+            values["token"] = services.case_share(case=self.case, actor=self.owner, level="view")[1]
+        elif key == "witness_submit":
+            values["token"] = self.link.token if persona == "witness" else "Z" * 43
+        else:
+            values["token"] = "set-password"
+        route = route.replace("^", "").replace("$", "")
+        route = re.sub(r"\(\?P<app_label>[^)]*\)", "accounts", route)
+        route = re.sub(r"\(\?P<url>[^)]*\)", "nothing/", route)
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+
+
+def check(world, key, route, namespace):
+    expected = expectation(key, namespace)
+    wrong = []
+    for persona in PERSONAS:
+        client = world.clients[persona]
+        for method, want in zip(("get", "post"), expected[persona]):
+            url = world.url(route, key, persona)
+            response = getattr(client, method)(url)
+            got = response.status_code
+            if got != want:
+                wrong.append(f"{persona} {method.upper()} {url}: {got}, expected {want}")
+            elif got == 302 and want is LOGIN and persona in ("anonymous", "witness") and \
+                    not namespace.startswith("admin:") and key not in ("set_language", "logout"):
+                if "/accounts/login/" not in response["Location"]:
+                    wrong.append(f"{persona} {method.upper()} {url}: redirected to {response['Location']}")
+    return wrong
+
+
+NAMED = sorted({key for key, _, ns in ALL if not ns.startswith("admin:")})
+
+
+@pytest.mark.parametrize("key", NAMED)
+def test_authorization_matrix(key, db, fast_hasher):
+    world = World()
+    wrong = []
+    for k, route, ns in ALL:
+        if k == key:
+            wrong += check(world, k, route, ns)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_authorization_matrix_admin(db, fast_hasher):
+    world = World()
+    wrong = []
+    for key, route, ns in ALL:
+        if ns.startswith("admin:"):
+            wrong += check(world, key, route, ns)
+    assert not wrong, "\n".join(wrong)
