@@ -151,10 +151,15 @@ class CaseContext:
 
     @classmethod
     def for_case(cls, case, *, time_zone=None, **kwargs) -> CaseContext:
-        """The case's context; the time zone defaults to the owner's."""
+        """The case's context: its own time zone (else the owner's), and what the
+        borrower said about the debt, the night contacts and a police warning."""
         from django.conf import settings
 
-        zone = time_zone or case.owner.time_zone or settings.LIUZHENG_DEFAULT_TIME_ZONE
+        zone = (time_zone or getattr(case, "time_zone", "") or case.owner.time_zone
+                or settings.LIUZHENG_DEFAULT_TIME_ZONE)
+        kwargs.setdefault("usurious", bool(getattr(case, "debt_usurious", False)))
+        kwargs.setdefault("police_warning_at", getattr(case, "police_warned_at", None))
+        kwargs.setdefault("debtor_consented_hours", bool(getattr(case, "consented_night_contact", False)))
         return cls(time_zone=zone, **kwargs)
 
 
