@@ -5,6 +5,7 @@ Layout (../shared/docs/PRODUCT.md, docs/bundle-format.md):
     evidence/NNNN-<kind>-<YYYYMMDD>/<file>   originals, byte-identical
     timestamps/<sha256>.tsr                  RFC 3161 tokens
     custody.jsonl  timeline.csv  keys/  README.txt
+    complaints/<channel>.docx|.pdf          the saved complaint drafts
     manifest.json  manifest.json.sig  manifest.json.tsr
     catalog.pdf    SHA256SUMS
 
@@ -36,7 +37,7 @@ from zipstream import ZIP_STORED, ZipStream
 from . import blobstore, signing
 from .custody import event_payload, sha256_json
 from .forms import format_duration
-from .models import Attachment, Case, CustodyEvent, Entry, Timestamp
+from .models import Attachment, Case, ComplaintDraft, CustodyEvent, Entry, Timestamp
 from .services import entry_snapshot
 
 log = logging.getLogger("liuzheng.bundle")
@@ -142,6 +143,9 @@ class BundleWriter:
         self.file_name = f"case-{str(case.pk)[:8]}-{local_now:%Y%m%d-%H%M%S}.zip"
         self.entries = self._plan(select_entries(case, self.selection))
         self.events = list(CustodyEvent.objects.filter(case=case).order_by("seq"))
+        # Saved complaint drafts go into complaints/ (drafts never saved are not part of the case).
+        self.complaints = list(ComplaintDraft.objects.filter(case=case).select_related("case").order_by("channel"))
+        self._stats = None
         self.total_bytes = sum(f.attachment.size for e in self.entries for f in e.files) or 1
         self.done_bytes = 0
         self.manifest_sha256 = ""
@@ -215,6 +219,10 @@ class BundleWriter:
         zs.add(self._lazy("keys/signing-key.pem", signing.public_pem), "keys/signing-key.pem")
         if settings.LIUZHENG_TSA_CA_FILE:
             zs.add(self._lazy("keys/tsa-chain.pem", self.tsa_chain), "keys/tsa-chain.pem")
+        for draft in self.complaints:
+            stem = f"complaints/{draft.channel}"
+            zs.add(self._lazy(f"{stem}.docx", lambda d=draft: self._complaint_file(d, "docx")), f"{stem}.docx")
+            zs.add(self._lazy(f"{stem}.pdf", lambda d=draft: self._complaint_file(d, "pdf")), f"{stem}.pdf")
         zs.add(self._lazy("README.txt", self.readme), "README.txt")
         zs.add(self._lazy("manifest.json", self.manifest), "manifest.json")
         zs.add(self._lazy("manifest.json.sig", self._sign_and_queue_the_rest), "manifest.json.sig")
@@ -266,6 +274,24 @@ class BundleWriter:
                              " ".join(f.path for f in item.files), str(e.pk)])
         # A BOM makes Excel (and WPS) open UTF-8 as UTF-8.
         return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+
+    def _complaint_file(self, draft, fmt: str) -> bytes:
+        from . import complaints
+
+        body = complaints.draft_body(draft)
+        return complaints.render_docx(body) if fmt == "docx" else complaints.render_pdf(body)
+
+    def _complaints_json(self, about) -> list:
+        from .complaints import canonical
+
+        out = []
+        for d in self.complaints:
+            digest = hashlib.sha256(canonical(json.loads(d.body))).hexdigest()
+            out.append({"channel": d.channel, "revision": d.revision, "body_sha256": digest,
+                        "saved_at": _utc(d.updated_at),
+                        "files": [f"complaints/{d.channel}.docx", f"complaints/{d.channel}.pdf"],
+                        "custody_event_seqs": about.get(str(d.pk), [])})
+        return out
 
     def tsa_chain(self) -> bytes:
         with open(settings.LIUZHENG_TSA_CA_FILE, "rb") as f:
@@ -335,6 +361,7 @@ class BundleWriter:
             "entries": entries,
             "files": files,
             "documents": documents,
+            "complaints": self._complaints_json(about),
             "custody": {
                 "events": len(self.events), "head_seq": self.events[-1].seq if self.events else 0,
                 "head": self.events[-1].hash if self.events else "",
