@@ -35,6 +35,7 @@ from django.utils import timezone
 from zipstream import ZIP_STORED, ZipStream
 
 from . import blobstore, signing
+from .charts import catalog_charts
 from .custody import event_payload, sha256_json
 from .forms import format_duration
 from .models import Attachment, Case, ComplaintDraft, CustodyEvent, Entry, Timestamp
@@ -412,7 +413,12 @@ class BundleWriter:
                                "items": [self._catalog_item(i) for i in items]})
         dates = [i.local.date() for i in self.entries]
         calls = [i for i in self.entries if i.entry.kind == "call"]
+        stats = self.stats()
         return {
+            "charts": catalog_charts(stats),
+            "findings": self._catalog_findings(stats),
+            "rule_set": {"cn": "中国", "us": "美国"}.get(case.rule_set, case.rule_set),
+            "stats_zone": stats.zone,
             "title": "证据目录",
             "case": {"lender": case.lender, "product": case.product, "amount_owed": case.amount_owed,
                      "overdue_since": case.overdue_since.isoformat() if case.overdue_since else "",
@@ -441,9 +447,35 @@ class BundleWriter:
                 ["其中夜间（22:00–08:00）", str(sum(1 for i in calls if i.local.hour >= 22 or i.local.hour < 8))],
                 ["短信 / 即时消息", str(sum(1 for i in self.entries if i.entry.kind == "sms"))],
                 ["联系第三人（爆通讯录）", str(sum(1 for i in self.entries if i.entry.kind == "third_party"))],
+                ["被联系的第三人（人数）", str(stats.third_parties)],
                 ["附件（原件）", str(sum(len(i.files) for i in self.entries))],
             ],
         }
+
+    def stats(self):
+        """Statistics and findings over the exported entries (not the whole case: a finding
+        in the catalog rests only on entries that are in the bundle)."""
+        if self._stats is None:
+            from .stats import case_stats
+
+            self._stats = case_stats(self.case, [i.entry for i in self.entries])
+        return self._stats
+
+    def _catalog_findings(self, stats) -> list[list[str]]:
+        from .complaints import _rule_rows
+
+        numbers = {str(i.entry.pk): i.number for i in self.entries}
+        rows = []
+        for title, what, cited in _rule_rows(stats.findings):
+            rows.append([title, what, cited])
+        # Which catalog items each rule rests on (1-1, 2-3 …), at most 20 per rule.
+        by_rule: dict[str, list[str]] = {}
+        for f in stats.findings:
+            by_rule.setdefault(f.rule_id, []).extend(numbers[i] for i in f.entry_ids if i in numbers)
+        for row, items in zip(rows, by_rule.values()):
+            items = list(dict.fromkeys(items))
+            row.append("、".join(items[:20]) + (f" 等 {len(items)} 项" if len(items) > 20 else ""))
+        return rows
 
     def _catalog_item(self, item: PlannedEntry) -> dict:
         e = item.entry

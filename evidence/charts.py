@@ -30,7 +30,7 @@ def _text(x, y, s, size=11, anchor="start", fill=INK, weight="normal"):
 
 
 def _nice_max(n: int) -> int:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+    for step in (1, 2, 3, 5, 10, 15, 20, 25, 50, 100, 150, 200, 250, 500, 1000, 2000, 5000, 10000):
         if n <= step * 4:
             return step * 4 if n > 4 else max(n, 1)
     return n
@@ -146,3 +146,23 @@ def hbar_chart(rows: list[tuple[str, int]], *, title: str, font: str = WEB_FONT)
                     f'fill="{CALL_COLOUR}"/>')
         body.append(_text(label_w + w + 4, y + 14, n, size=11))
     return _svg(width, height, body, title, font)
+
+
+# catalog.pdf: Chinese labels whatever the interface language, drawn in the PDF's embedded font.
+PDF_FONT = "cjk"
+WEEKDAYS_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+def catalog_charts(stats) -> list[tuple[str, str]]:
+    """(caption, SVG) of the statistics charts for catalog.pdf."""
+    start, end = stats.permitted
+    out = []
+    if stats.buckets:
+        title = "每周来电与短信" if stats.per_week else "每日来电与短信"
+        out.append((title, bar_chart(stats.buckets, title=title, calls_label="来电", messages_label="短信",
+                                     per_week=stats.per_week, font=PDF_FONT)))
+    if stats.entries:
+        title = "催收联系时间分布（星期 × 小时）"
+        out.append((title, heat_map(stats.heat, title=title, weekdays=WEEKDAYS_ZH, permitted=stats.permitted,
+                                    band_label=f"允许联系的时段 {start:02d}:00–{end:02d}:00", font=PDF_FONT)))
+    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .models import Case, Entry
-from .rules import RULE_SETS, RULES_BY_ID, CaseContext, evaluate, facts_for_case
+from .rules import RULE_SETS, RULES_BY_ID, CaseContext, evaluate, facts_for_case, facts_from_entries
 from .rules.engine import CALL, OUTGOING, SMS, THIRD_PARTY, timeline
 
 TOP_NUMBERS = 5
@@ -59,8 +59,10 @@ def case_findings(case: Case, facts=None) -> list:
     return evaluate(case.rule_set, facts if facts is not None else facts_for_case(case), case_context(case))
 
 
-def case_stats(case: Case) -> CaseStats:
-    facts = facts_for_case(case)
+def case_stats(case: Case, entries: list | None = None) -> CaseStats:
+    """The statistics of the case's live entries, or of `entries` (Entry rows at hand:
+    a bundle's selection), with the findings over the same entries."""
+    facts = facts_for_case(case) if entries is None else facts_from_entries(entries)
     ctx = case_context(case)
     events = timeline(facts, ctx.time_zone)
     start, end = PERMITTED_HOURS.get(case.rule_set, (8, 22))
@@ -94,14 +96,19 @@ def case_stats(case: Case) -> CaseStats:
     buckets, per_week = _buckets(per_day, first, last)
 
     top = []
+    in_hand = {e.number_index: e for e in entries or () if e.number_index}
     for key, count in numbers.most_common(TOP_NUMBERS):
-        sample = Entry.objects.filter(case=case, number_index=key).select_related("case").only(
+        sample = in_hand.get(key) or Entry.objects.filter(case=case, number_index=key).select_related("case").only(
             "number", "case__owner_id").first()
         top.append((sample.number if sample else "?", count))
 
     third_party_contacts, people = 0, set()
-    for e in (Entry.objects.filter(case=case, trashed_at__isnull=True, kind=THIRD_PARTY)
-              .select_related("case").only("number_index", "contact_name", "case__owner_id")):
+    if entries is None:
+        third = (Entry.objects.filter(case=case, trashed_at__isnull=True, kind=THIRD_PARTY)
+                 .select_related("case").only("number_index", "contact_name", "case__owner_id"))
+    else:
+        third = [e for e in entries if e.kind == THIRD_PARTY and e.trashed_at is None]
+    for e in third:
         third_party_contacts += 1
         people.add(e.number_index or " ".join((e.contact_name or "").split()).casefold() or f"entry:{e.pk}")
 

@@ -449,3 +449,23 @@ def test_the_verifier_catches_a_complaint_not_in_the_chain(demo_case, tmp_path):
         verdict = Verdict()
         _check_custody(zf, set(zf.namelist()), manifest, verdict)
     assert not verdict.ok and any("custody chain" in str(c) for c in verdict.checks)
+
+
+def test_the_catalog_has_the_charts_and_findings(exported, tmp_path):
+    path, writer = exported
+    d = unzip(path, tmp_path / "x")
+    text = run(["pdftotext", "catalog.pdf", "-"], d).stdout
+    assert "每日来电与短信" in text and "催收联系时间分布" in text
+    assert "周一" in text and "允许联系的时段 08:00–22:00" in text  # chart labels are text, not pixels
+    assert "规则比对" in text and "夜间催收" in text and "不符合" in text
+    # The page with the charts, as an image to look at.
+    pages = run(["pdfinfo", "catalog.pdf"], d).stdout
+    total = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
+    for page in range(1, total + 1):
+        if "每日来电与短信" in run(["pdftotext", "-f", str(page), "-l", str(page), "catalog.pdf", "-"], d).stdout:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            run(["pdftoppm", "-r", "60", "-png", "-f", str(page), "-l", str(page), str(d / "catalog.pdf"),
+                 str(ARTIFACTS / "catalog-charts")], d)
+            break
+    else:
+        raise AssertionError("no page with the charts")
