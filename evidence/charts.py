@@ -93,7 +93,7 @@ def heat_map(heat, *, title: str, weekdays: list[str], permitted: tuple[int, int
              font: str = WEB_FONT) -> str:
     """Hour of day (columns) × weekday (rows); the permitted hours framed in green."""
     width, height = 360, 196
-    left, top = 30, 24
+    left, top = 44, 24  # room for 星期一 at 11 units
     cell_w, cell_h = (width - left - 6) / 24, 18
     most = max((c for row in heat for c in row), default=0)
     body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
