@@ -7,10 +7,14 @@ findings pages, catalog.pdf and the complaint drafts.
 """
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import Count, Max
+
+from .crypto import decrypt_many
 from .models import Case, Entry
 from .rules import RULE_SETS, RULES_BY_ID, CaseContext, evaluate, facts_for_case, facts_from_entries
 from .rules.engine import CALL, OUTGOING, SMS, THIRD_PARTY, timeline
@@ -56,12 +60,50 @@ def case_context(case: Case) -> CaseContext:
 
 def case_findings(case: Case, facts=None) -> list:
     """The findings of the case's rule set over its live entries (as they are now)."""
-    return evaluate(case.rule_set, facts if facts is not None else facts_for_case(case), case_context(case))
+    if facts is None:
+        return case_stats(case).findings
+    return evaluate(case.rule_set, facts, case_context(case))
+
+
+# The last few cases' statistics, per process, keyed by what they were computed from:
+# a page viewed again without a change in between costs one aggregate query. Kept in
+# this process's memory only (never Django's cache, which may be on disk or shared).
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 8
+_cache_lock = threading.Lock()
+
+
+def _version(case: Case) -> tuple:
+    """Changes whenever an entry is added, edited, trashed or restored, or the case's settings change."""
+    agg = Entry.objects.filter(case=case).aggregate(n=Count("id"), last=Max("updated_at"), trashed=Count("trashed_at"))
+    return (case.pk, case.updated_at, case.rule_set, case.zone_name(), agg["n"], agg["last"], agg["trashed"])
 
 
 def case_stats(case: Case, entries: list | None = None) -> CaseStats:
     """The statistics of the case's live entries, or of `entries` (Entry rows at hand:
     a bundle's selection), with the findings over the same entries."""
+    if entries is not None:
+        return _compute(case, entries)
+    version = _version(case)
+    with _cache_lock:
+        hit = _CACHE.get(case.pk)
+        if hit and hit[0] == version:
+            _CACHE.move_to_end(case.pk)
+            return hit[1]
+    stats = _compute(case, None)
+    with _cache_lock:
+        _CACHE[case.pk] = (version, stats)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return stats
+
+
+def forget_cached_stats():
+    with _cache_lock:
+        _CACHE.clear()
+
+
+def _compute(case: Case, entries: list | None) -> CaseStats:
     facts = facts_for_case(case) if entries is None else facts_from_entries(entries)
     ctx = case_context(case)
     events = timeline(facts, ctx.time_zone)
@@ -104,15 +146,21 @@ def case_stats(case: Case, entries: list | None = None) -> CaseStats:
 
     third_party_contacts, people = 0, set()
     if entries is None:
-        third = (Entry.objects.filter(case=case, trashed_at__isnull=True, kind=THIRD_PARTY)
-                 .select_related("case").only("number_index", "contact_name", "case__owner_id"))
+        rows = list(Entry.objects.filter(case=case, trashed_at__isnull=True, kind=THIRD_PARTY)
+                    .values_list("pk", "number_index", "contact_name"))
+        names = decrypt_many(owner_id=case.owner_id, table=Entry._meta.db_table,
+                             column=Entry._meta.get_field("contact_name").column,
+                             items=[(pk, name) for pk, index, name in rows if not index])
+        third = [(pk, index, names.get(pk, "")) for pk, index, _name in rows]
     else:
-        third = [e for e in entries if e.kind == THIRD_PARTY and e.trashed_at is None]
-    for e in third:
+        third = [(e.pk, e.number_index, e.contact_name) for e in entries
+                 if e.kind == THIRD_PARTY and e.trashed_at is None]
+    for pk, index, name in third:
         third_party_contacts += 1
-        people.add(e.number_index or " ".join((e.contact_name or "").split()).casefold() or f"entry:{e.pk}")
+        # The same person: the same number, else the same name; with neither, each contact counts.
+        people.add(index or " ".join((name or "").split()).casefold() or f"entry:{pk}")
 
-    findings = evaluate(case.rule_set, facts, ctx)
+    findings = evaluate(case.rule_set, facts, ctx, events=events)
     by_rule: dict[str, list] = {}
     for f in findings:
         by_rule.setdefault(f.rule_id, []).append(f)

@@ -98,15 +98,41 @@ def finding_rows(case, findings, lang, *, shown=ENTRIES_SHOWN):
     return groups
 
 
+FINDINGS_PER_RULE = 10  # on the overview; "show all" pages through one rule
+FINDINGS_PER_PAGE = 100
+
+
 @login_required
 def case_findings(request, case_id):
-    case = case_get_for_user(request.user, case_id)
+    """Findings by rule with their entries: the first few of each rule, or one rule's all, paged."""
+    from django.core.paginator import Paginator
+
     from .stats import case_findings as findings_of
 
+    case = case_get_for_user(request.user, case_id)
     lang = _lang()
     findings = findings_of(case)
+    totals: dict[str, int] = {}
+    for f in findings:
+        totals[f.rule_id] = totals.get(f.rule_id, 0) + 1
+    only = request.GET.get("rule")
+    page = None
+    if only in totals:
+        page = Paginator([f for f in findings if f.rule_id == only], FINDINGS_PER_PAGE).get_page(
+            request.GET.get("page"))
+        shown = list(page.object_list)
+    else:
+        only, seen, shown = None, {}, []
+        for f in findings:
+            seen[f.rule_id] = seen.get(f.rule_id, 0) + 1
+            if seen[f.rule_id] <= FINDINGS_PER_RULE:
+                shown.append(f)
+    groups = finding_rows(case, shown, lang)
+    for g in groups:
+        g["total"] = totals[g["id"]]
+        g["hidden"] = totals[g["id"]] - len(g["findings"]) if only is None else 0
     return render(request, "evidence/case_findings.html", {
-        "case": case, "groups": finding_rows(case, findings, lang), "count": len(findings),
+        "case": case, "groups": groups, "count": len(findings), "only": only, "page": page,
         "not_legal_advice": NOT_LEGAL_ADVICE[lang], "us": case.rule_set == "us",
     })
 
