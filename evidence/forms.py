@@ -57,6 +57,11 @@ class CaseForm(forms.ModelForm):
             choices=[("", _("My time zone (from my account)"))] + time_zone_choices(),
             help_text=_("Night hours are judged where you were when they called."))
         self.fields["police_warned_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        # A form posted without it (an older page, a script) keeps the case's rule set.
+        self.fields["rule_set"].required = False
+
+    def clean_rule_set(self):
+        return self.cleaned_data.get("rule_set") or self.instance.rule_set or Case._meta.get_field("rule_set").default
 
 
 class MultipleFileInput(forms.ClearableFileInput):
