@@ -18,12 +18,15 @@ and self-regulation (LEGAL-FACTS.md), and `NOT_LEGAL_ADVICE` goes with every pag
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as _timezone
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+_UTC = _timezone.utc
 LANGS = ("zh-hans", "zh-hant", "en")
 FORCES = ("LAW", "JI", "REG", "STD", "SRO")
 # A breach of these "may violate"; of the others it "does not comply with".
@@ -161,17 +164,13 @@ def _uuid_text(value) -> str:
 
 
 def _aware_utc(value) -> datetime:
-    """Stored datetimes are UTC (USE_TZ): SQLite gives text, PostgreSQL aware datetimes."""
-    from datetime import timezone as _tz
-
-    if isinstance(value, str):
+    """Stored datetimes are UTC (USE_TZ): SQLite gives naive ones (or text), PostgreSQL aware ones."""
+    if value.__class__ is str:
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=_tz.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
 
 
 def _tag_set(value) -> frozenset:
-    import json
-
     if isinstance(value, str):
         value = json.loads(value)
     return frozenset(value or ())
