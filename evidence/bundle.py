@@ -5,6 +5,7 @@ Layout (../shared/docs/PRODUCT.md, docs/bundle-format.md):
     evidence/NNNN-<kind>-<YYYYMMDD>/<file>   originals, byte-identical
     timestamps/<sha256>.tsr                  RFC 3161 tokens
     custody.jsonl  timeline.csv  keys/  README.txt
+    complaints/<channel>.docx|.pdf          the saved complaint drafts
     manifest.json  manifest.json.sig  manifest.json.tsr
     catalog.pdf    SHA256SUMS
 
@@ -34,9 +35,10 @@ from django.utils import timezone
 from zipstream import ZIP_STORED, ZipStream
 
 from . import blobstore, crypto, signing
+from .charts import catalog_charts
 from .custody import event_payload, sha256_json
 from .forms import format_duration
-from .models import Attachment, Case, CustodyEvent, Entry, Timestamp
+from .models import Attachment, Case, ComplaintDraft, CustodyEvent, Entry, Timestamp
 from .services import entry_snapshot
 
 log = logging.getLogger("liuzheng.bundle")
@@ -145,6 +147,9 @@ class BundleWriter:
         with crypto.keys_scope(self._keys):
             self.entries = self._plan(select_entries(case, self.selection))
         self.events = list(CustodyEvent.objects.filter(case=case).order_by("seq"))
+        # Saved complaint drafts go into complaints/ (drafts never saved are not part of the case).
+        self.complaints = list(ComplaintDraft.objects.filter(case=case).select_related("case").order_by("channel"))
+        self._stats = None
         self.total_bytes = sum(f.attachment.size for e in self.entries for f in e.files) or 1
         self.done_bytes = 0
         self.manifest_sha256 = ""
@@ -220,6 +225,10 @@ class BundleWriter:
         zs.add(self._lazy("keys/signing-key.pem", signing.public_pem), "keys/signing-key.pem")
         if settings.LIUZHENG_TSA_CA_FILE:
             zs.add(self._lazy("keys/tsa-chain.pem", self.tsa_chain), "keys/tsa-chain.pem")
+        for draft in self.complaints:
+            stem = f"complaints/{draft.channel}"
+            zs.add(self._lazy(f"{stem}.docx", lambda d=draft: self._complaint_file(d, "docx")), f"{stem}.docx")
+            zs.add(self._lazy(f"{stem}.pdf", lambda d=draft: self._complaint_file(d, "pdf")), f"{stem}.pdf")
         zs.add(self._lazy("README.txt", self.readme), "README.txt")
         zs.add(self._lazy("manifest.json", self.manifest), "manifest.json")
         zs.add(self._lazy("manifest.json.sig", self._sign_and_queue_the_rest), "manifest.json.sig")
@@ -271,6 +280,24 @@ class BundleWriter:
                              " ".join(f.path for f in item.files), str(e.pk)])
         # A BOM makes Excel (and WPS) open UTF-8 as UTF-8.
         return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+
+    def _complaint_file(self, draft, fmt: str) -> bytes:
+        from . import complaints
+
+        body = complaints.draft_body(draft)
+        return complaints.render_docx(body) if fmt == "docx" else complaints.render_pdf(body)
+
+    def _complaints_json(self, about) -> list:
+        from .complaints import canonical
+
+        out = []
+        for d in self.complaints:
+            digest = hashlib.sha256(canonical(json.loads(d.body))).hexdigest()
+            out.append({"channel": d.channel, "revision": d.revision, "body_sha256": digest,
+                        "saved_at": _utc(d.updated_at),
+                        "files": [f"complaints/{d.channel}.docx", f"complaints/{d.channel}.pdf"],
+                        "custody_event_seqs": about.get(str(d.pk), [])})
+        return out
 
     def tsa_chain(self) -> bytes:
         with open(settings.LIUZHENG_TSA_CA_FILE, "rb") as f:
@@ -340,6 +367,7 @@ class BundleWriter:
             "entries": entries,
             "files": files,
             "documents": documents,
+            "complaints": self._complaints_json(about),
             "custody": {
                 "events": len(self.events), "head_seq": self.events[-1].seq if self.events else 0,
                 "head": self.events[-1].hash if self.events else "",
@@ -390,7 +418,12 @@ class BundleWriter:
                                "items": [self._catalog_item(i) for i in items]})
         dates = [i.local.date() for i in self.entries]
         calls = [i for i in self.entries if i.entry.kind == "call"]
+        stats = self.stats()
         return {
+            "charts": catalog_charts(stats),
+            "findings": self._catalog_findings(stats),
+            "rule_set": {"cn": "中国", "us": "美国"}.get(case.rule_set, case.rule_set),
+            "stats_zone": stats.zone,
             "title": "证据目录",
             "case": {"lender": case.lender, "product": case.product, "amount_owed": case.amount_owed,
                      "overdue_since": case.overdue_since.isoformat() if case.overdue_since else "",
@@ -419,9 +452,35 @@ class BundleWriter:
                 ["其中夜间（22:00–08:00）", str(sum(1 for i in calls if i.local.hour >= 22 or i.local.hour < 8))],
                 ["短信 / 即时消息", str(sum(1 for i in self.entries if i.entry.kind == "sms"))],
                 ["联系第三人（爆通讯录）", str(sum(1 for i in self.entries if i.entry.kind == "third_party"))],
+                ["被联系的第三人（人数）", str(stats.third_parties)],
                 ["附件（原件）", str(sum(len(i.files) for i in self.entries))],
             ],
         }
+
+    def stats(self):
+        """Statistics and findings over the exported entries (not the whole case: a finding
+        in the catalog rests only on entries that are in the bundle)."""
+        if self._stats is None:
+            from .stats import case_stats
+
+            self._stats = case_stats(self.case, [i.entry for i in self.entries])
+        return self._stats
+
+    def _catalog_findings(self, stats) -> list[list[str]]:
+        from .complaints import _rule_rows
+
+        numbers = {str(i.entry.pk): i.number for i in self.entries}
+        rows = []
+        for title, what, cited in _rule_rows(stats.findings):
+            rows.append([title, what, cited])
+        # Which catalog items each rule rests on (1-1, 2-3 …), at most 20 per rule.
+        by_rule: dict[str, list[str]] = {}
+        for f in stats.findings:
+            by_rule.setdefault(f.rule_id, []).extend(numbers[i] for i in f.entry_ids if i in numbers)
+        for row, items in zip(rows, by_rule.values()):
+            items = list(dict.fromkeys(items))
+            row.append("、".join(items[:20]) + (f" 等 {len(items)} 项" if len(items) > 20 else ""))
+        return rows
 
     def _catalog_item(self, item: PlannedEntry) -> dict:
         e = item.entry

@@ -160,6 +160,12 @@ def _check_manifest(zf, names, actual, verdict):
             verdict.check(str(path), False, "missing file, listed in manifest.json")
         elif actual.get(path) and item.get("sha256") != actual[path]:
             verdict.check(path, False, "altered: its SHA-256 differs from manifest.json")
+    # Complaint drafts: each file named is in the ZIP and among the documents (so hashed above).
+    documents = {item.get("path") for item in manifest.get("documents") or []}
+    for complaint in manifest.get("complaints") or []:
+        for path in complaint.get("files") or []:
+            if path not in names or path not in documents:
+                verdict.check(str(path), False, "complaint draft missing or not listed among the documents")
     verdict.checks.append(("manifest.json", True, f"{len(manifest.get('files') or [])} originals, "
                                                   f"{len(manifest.get('entries') or [])} entries"))
     manifest["_sha256"] = hashlib.sha256(raw).digest()
@@ -198,6 +204,13 @@ def _check_custody(zf, names, manifest, verdict):
     for item in (manifest or {}).get("files") or []:
         if (item.get("attachment_id"), item.get("sha256")) not in recorded:
             verdict.check(str(item.get("path")), False, "not recorded in the custody chain with this SHA-256")
+    # Each complaint draft's text was saved through the custody chain with this hash.
+    saved = {(e["object_id"], e["content_sha256"]) for e in events if e.get("action") == "complaint.save"}
+    saved_hashes = {h for _, h in saved}
+    for item in (manifest or {}).get("complaints") or []:
+        if item.get("body_sha256") not in saved_hashes:
+            verdict.check(f"complaints/{item.get('channel')}", False,
+                          "draft not recorded in the custody chain with this SHA-256")
     verdict.checks.append(("custody.jsonl", True, f"{len(events)} events, chain intact"))
     return events
 

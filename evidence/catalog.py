@@ -970,7 +970,18 @@ class _Renderer:
             self.heading("统计 / Statistics", size=13, keep=20)
             self.table([Col("项目", 110), Col("数量", 30, "C")],
                        [[self.t(a), self.t(b)] for a, b, *_ in (list(r) + ["", ""] for r in stats)], size=9)
-            self.y += 8
+            self.y += 4
+        for caption, svg in self.d.get("charts") or []:
+            self.chart(caption, svg)
+        findings = self.d.get("findings") or []
+        if findings:
+            self.heading(f"规则比对 / Findings（{self.t(self.d.get('rule_set'))}）", size=13, keep=30)
+            self.para("以下为本系统按记录的时间、次数和标签与有关规定逐条比对的结果：法律、司法解释和部门规章写作"
+                      "“涉嫌违反”，标准和行业自律规范写作“不符合”；是否违法由有关机关认定。本工具不构成法律意见。",
+                      size=8.5, rgb=MUTED, after=2)
+            self.table([Col("情形", 34), Col("记录", 52), Col("依据", 58), Col("证据编号", CONTENT_W - 144)],
+                       [[self.t(c) for c in row] for row in findings], size=8)
+            self.y += 6
         timeline = self.d.get("timeline") or []
         self.heading(f"时间线 / Timeline（共 {len(timeline)} 条）", size=13, keep=20)
         if not timeline:
@@ -982,6 +993,21 @@ class _Renderer:
             row = list(row) + [""] * (4 - len(row))
             rows.append([self.t(row[0]), self.t(row[1]), self.t(row[2]), " ".join(self.t(row[3]).split())])
         self.table(cols, rows, size=8, zebra=True, pad_y=0.7)
+
+    def chart(self, caption: str, svg: str, width: float = 150.0):
+        """A server-rendered SVG chart (the same one the statistics page shows), centred."""
+        import re as _re
+
+        box = _re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+        vw, vh = (float(box.group(1)), float(box.group(2))) if box else (4.0, 3.0)
+        h = width * vh / vw
+        self.ensure(h + 10)
+        self.para(self.t(caption), fk="b", size=9.5, after=1)
+        if not self.dry:
+            self.pdf.image(io.BytesIO(svg.encode("utf-8")), x=MARGIN_X + (CONTENT_W - width) / 2, y=self.y,
+                           w=width, h=h)
+            self.sync_state()
+        self.y += h + 5
 
     # ---------------------------------------------------------------- document
 

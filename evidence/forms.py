@@ -26,8 +26,11 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 class CaseForm(forms.ModelForm):
     class Meta:
         model = Case
-        fields = ["lender", "product", "amount_owed", "overdue_since", "collector_numbers", "agencies", "notes"]
+        fields = ["lender", "product", "loan_reference", "amount_owed", "overdue_since", "collector_numbers",
+                  "agencies", "notes", "rule_set", "time_zone", "debt_usurious", "consented_night_contact",
+                  "police_warned_at"]
         widgets = {
+            "police_warned_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             "lender": forms.TextInput(attrs={"list": "lender-suggestions", "autocomplete": "off"}),
             "product": forms.TextInput(),
             "amount_owed": forms.TextInput(attrs={"inputmode": "decimal"}),
@@ -39,7 +42,26 @@ class CaseForm(forms.ModelForm):
         help_texts = {
             "lender": _("For example 借呗, 花呗, a credit-card bank, 携程金融."),
             "collector_numbers": _("One number per line."),
+            "rule_set": _("Which rules the findings and statistics are checked against."),
+            "debt_usurious": _("Tick only if you know it: collecting such a debt by harassment may be a crime."),
+            "police_warned_at": _("If you reported to the police and they warned the collector. Contacts after "
+                                  "this time are listed as a finding."),
         }
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import time_zone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=self.fields["time_zone"].label, required=False,
+            choices=[("", _("My time zone (from my account)"))] + time_zone_choices(),
+            help_text=_("Night hours are judged where you were when they called."))
+        self.fields["police_warned_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        # A form posted without it (an older page, a script) keeps the case's rule set.
+        self.fields["rule_set"].required = False
+
+    def clean_rule_set(self):
+        return self.cleaned_data.get("rule_set") or self.instance.rule_set or Case._meta.get_field("rule_set").default
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -23,6 +23,11 @@ class UserKey(models.Model):
         return f"data key of user {self.user_id} (master {self.master_key_id})"
 
 
+class RuleSet(models.TextChoices):
+    CN = "cn", _("China")
+    US = "us", _("United States")
+
+
 class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cases")
@@ -33,6 +38,18 @@ class Case(models.Model):
     collector_numbers = EncryptedTextField(_("known collector numbers"), blank=True)
     agencies = EncryptedTextField(_("collection agencies"), blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
+    # What the rules need beyond the entries (evidence.rules.CaseContext).
+    rule_set = models.CharField(_("rules to check against"), max_length=8, choices=RuleSet.choices,
+                                default=RuleSet.CN)
+    # Where the borrower was when contacted: hours are judged there. Blank: the owner's zone.
+    time_zone = models.CharField(_("time zone where you were contacted"), max_length=64, blank=True)
+    debt_usurious = models.BooleanField(_("the interest is above four times the one-year LPR (usurious)"),
+                                        default=False)
+    consented_night_contact = models.BooleanField(_("I agreed to be contacted at night"), default=False)
+    # A police warning to the collector is a fact about the case, not a collection
+    # contact: a case field keeps it out of the counts, the timeline and the bundle groups.
+    police_warned_at = models.DateTimeField(_("when the police warned the collector"), null=True, blank=True)
+    loan_reference = EncryptedTextField(_("loan / contract number"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,6 +58,10 @@ class Case(models.Model):
 
     def __str__(self):
         return f"case {self.pk}"
+
+    def zone_name(self) -> str:
+        """The time zone the case's hours are judged in."""
+        return self.time_zone or self.owner.time_zone or settings.LIUZHENG_DEFAULT_TIME_ZONE
 
     def get_absolute_url(self):
         return reverse("case_detail", args=[self.pk])
@@ -528,6 +549,43 @@ class WitnessSubmission(models.Model):
 
     def __str__(self):
         return f"witness submission {self.pk}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+
+class ComplaintDraft(models.Model):
+    """An editable complaint letter generated from a case (投诉/举报/报案/起诉状 draft).
+
+    The body is canonical JSON ({"title", "sections": [{"key", "heading", "text"}],
+    "incidents": [[…]], "findings": [[…]]}), encrypted; each save is custody-logged.
+    """
+
+    class Channel(models.TextChoices):
+        NFRA = "nfra_12378", _("Complaint to the NFRA (国家金融监督管理总局, 12378)")
+        NIFA = "nifa", _("Report to the NIFA (中国互联网金融协会)")
+        SPAM = "report_12321", _("Report of the numbers to 12321")
+        POLICE = "police", _("Statement for the police (110 / 派出所)")
+        COURT = "court", _("Civil complaint (民事起诉状): privacy and personal information")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="complaints")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    body = EncryptedTextField()
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["channel"]
+        constraints = [models.UniqueConstraint(fields=["case", "channel"], name="complaint_unique_channel")]
+
+    def __str__(self):
+        return f"{self.channel} draft of {self.case_id}"
+
+    def get_absolute_url(self):
+        return reverse("complaint_edit", args=[self.case_id, self.channel])
 
     def crypto_owner_id(self):
         return self.case.owner_id

@@ -18,6 +18,11 @@ from .timestamps import file_timestamp_request
 log = logging.getLogger("liuzheng.entries")
 
 CASE_FIELDS = ["lender", "product", "amount_owed", "overdue_since", "collector_numbers", "agencies", "notes"]
+# Added with the rules (issue 7), with the value that leaves them out of a snapshot:
+# a case that never set them keeps the custody hash it had before they existed.
+CASE_RULE_FIELDS = {"rule_set": "cn", "time_zone": "", "debt_usurious": False, "consented_night_contact": False,
+                    "police_warned_at": None, "loan_reference": ""}
+CASE_EDITABLE = CASE_FIELDS + list(CASE_RULE_FIELDS)
 ENTRY_FIELDS = [
     "kind",
     "occurred_at",
@@ -44,7 +49,12 @@ def _value(v):
 
 
 def case_snapshot(case: Case) -> dict:
-    return {"id": str(case.pk), **{f: _value(getattr(case, f)) for f in CASE_FIELDS}}
+    snap = {"id": str(case.pk), **{f: _value(getattr(case, f)) for f in CASE_FIELDS}}
+    for f, default in CASE_RULE_FIELDS.items():
+        value = getattr(case, f)
+        if value != default:
+            snap[f] = _value(value)
+    return snap
 
 
 def entry_snapshot(entry: Entry) -> dict:
@@ -59,6 +69,8 @@ def entry_snapshot(entry: Entry) -> dict:
 @transaction.atomic
 def case_create(*, owner, actor=None, **fields) -> Case:
     case = Case(owner=owner, **{f: fields.get(f) or ("" if f != "overdue_since" else None) for f in CASE_FIELDS})
+    for f, default in CASE_RULE_FIELDS.items():
+        setattr(case, f, fields.get(f) if fields.get(f) not in (None, "") else default)
     case.save(force_insert=True)
     custody_append(case=case, actor=actor or owner, action="case.create", object_type="case",
                    object_id=case.pk, content_sha256=sha256_json(case_snapshot(case)))
@@ -67,7 +79,7 @@ def case_create(*, owner, actor=None, **fields) -> Case:
 
 @transaction.atomic
 def case_update(*, case: Case, actor, **fields) -> Case:
-    changed = [f for f in CASE_FIELDS if f in fields and fields[f] != getattr(case, f)]
+    changed = [f for f in CASE_EDITABLE if f in fields and fields[f] != getattr(case, f)]
     if not changed:
         return case
     for f in changed:
@@ -540,3 +552,29 @@ def witness_submission_reject(*, submission, actor, reason: str):
     custody_append(case=submission.case, actor=actor, action="witness.reject", object_type="witness_submission",
                    object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
     return submission
+
+
+# --------------------------------------------------------------------------- complaint drafts
+
+
+@transaction.atomic
+def complaint_save(*, case: Case, channel: str, body: dict, actor):
+    """Save a complaint draft (encrypted); the custody chain records the hash of its canonical JSON."""
+    from .complaints import canonical
+    from .models import ComplaintDraft
+
+    text = canonical(body).decode("utf-8")
+    draft = ComplaintDraft.objects.select_for_update().filter(case=case, channel=channel).first()
+    if draft is not None and draft.body == text:
+        return draft
+    if draft is None:
+        draft = ComplaintDraft(case=case, channel=channel, body=text, updated_by=actor)
+        draft.save(force_insert=True)
+    else:
+        draft.body = text
+        draft.revision += 1
+        draft.updated_by = actor
+        draft.save()
+    custody_append(case=case, actor=actor, action="complaint.save", object_type="complaint",
+                   object_id=draft.pk, content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return draft

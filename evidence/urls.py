@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_bundles, views_sharing, views_witness
+from . import views, views_bundles, views_rules, views_sharing, views_witness
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -8,6 +8,13 @@ urlpatterns = [
     path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
     path("cases/<uuid:case_id>/trash/", views.case_trash, name="case_trash"),
+    path("cases/<uuid:case_id>/statistics/", views_rules.case_statistics, name="case_statistics"),
+    path("cases/<uuid:case_id>/findings/", views_rules.case_findings, name="case_findings"),
+    path("cases/<uuid:case_id>/signals/", views_rules.text_signals, name="text_signals"),
+    path("cases/<uuid:case_id>/complaints/", views_rules.complaint_list, name="complaint_list"),
+    path("cases/<uuid:case_id>/complaints/<slug:channel>/", views_rules.complaint_edit, name="complaint_edit"),
+    path("cases/<uuid:case_id>/complaints/<slug:channel>.<str:fmt>", views_rules.complaint_download,
+         name="complaint_download"),
     path("cases/<uuid:case_id>/entries/new/", views.entry_create, name="entry_create"),
     path("entries/<uuid:entry_id>/", views.entry_detail, name="entry_detail"),
     path("entries/<uuid:entry_id>/edit/", views.entry_edit, name="entry_edit"),

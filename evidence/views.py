@@ -114,7 +114,22 @@ def case_detail(request, case_id):
         "tsa_on": tsa_configured(),
         "chain_stamp": latest_chain_timestamp(case),
         "kinds": Entry.Kind.choices,
+        **_finding_summary(case),
     })
+
+
+def _finding_summary(case):
+    from django.utils.translation import get_language
+
+    from .rules import NOT_LEGAL_ADVICE, RULES_BY_ID, lang_key, pick
+    from .stats import case_findings
+
+    lang = lang_key(get_language())
+    counts = {}
+    for f in case_findings(case):
+        counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
+    return {"finding_summary": [(rid, pick(RULES_BY_ID[rid].titles, lang), n) for rid, n in counts.items()],
+            "rule_set_label": case.get_rule_set_display(), "not_legal_advice": NOT_LEGAL_ADVICE[lang]}
 
 
 @login_required

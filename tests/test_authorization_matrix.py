@@ -95,6 +95,13 @@ EXPECTED = {
     "bundle_download": EXPORT,
     "bundle_verify": everyone(200, 200),
     "signing_key": everyone(200, 200),
+    # --- rules, statistics, complaint kit: read with the case; suggestions and saving drafts write
+    "case_statistics": READ,
+    "case_findings": READ,
+    "text_signals": row((405, 200), stranger=(405, 404)),
+    "complaint_list": READ,
+    "complaint_edit": row((200, 302), view=(200, 404)),  # an empty POST saves the generated draft
+    "complaint_download": READ,
     # --- sharing: the owner's business; a lawyer sees neither the grants nor other lawyers
     "case_sharing": OWNER_ONLY,
     "invitation_revoke": OWNER_POST_ONLY,
@@ -193,7 +200,7 @@ class World:
             "bundle_id": self.bundle.pk, "invitation_id": self.invitation.pk, "access_id": self.access.pk,
             "link_id": self.link.pk, "submission_id": self.submission.pk,
             "uidb64": "MQ", "object_id": "1", "pk": "1", "id": "1", "app_label": "accounts", "url": "nothing/",
-            "content_type_id": "1",
+            "content_type_id": "1", "channel": "police", "fmt": "pdf",
         }
         if key == "transcript_edit":
             values["attachment_id"] = self.audio.pk

@@ -137,3 +137,67 @@ def test_log_a_call_with_screenshot_and_recording_on_a_phone(page, page_problems
     visit_step(page, "09-timeline-after-double-tap")
 
     assert_no_problems(page_problems)
+
+
+def test_statistics_findings_and_a_complaint_on_a_phone(page, page_problems, live_server, borrower):
+    """A harassed week: the case page's findings, the charts, the findings, a complaint
+    draft edited and saved, and tag suggestions while typing an SMS."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from evidence.services import case_create, entry_create
+    from tests.conftest import PASSWORD
+
+    zone = ZoneInfo("Asia/Shanghai")
+    case = case_create(owner=borrower, lender="借呗", amount_owed="12000", collector_numbers="95188")
+    start = datetime(2026, 3, 2, 9, tzinfo=zone)
+    for day in range(14):
+        for i in range(1 + day % 4):
+            entry_create(case=case, actor=borrower, kind="call", direction="incoming", duration_seconds=40,
+                         occurred_at=start + timedelta(days=day, hours=i * 3 + (13 if day % 5 == 0 else 0)),
+                         number=f"1380000000{i}")
+        entry_create(case=case, actor=borrower, kind="sms", occurred_at=start + timedelta(days=day, hours=2),
+                     number="10690000", content="再不还钱就爆你通讯录", tags=["threat"] if day % 3 == 0 else [])
+    entry_create(case=case, actor=borrower, kind="third_party", occurred_at=start + timedelta(days=3),
+                 contact_name="王芳", contact_relation="母亲", content="说我欠钱不还")
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "borrower")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    visit_step(page, "20-case-with-findings")
+    assert page.locator("#findings-summary li").count() >= 3
+
+    page.click("#link-statistics")
+    visit_step(page, "21-statistics")
+    heat = page.locator("#chart-heat svg")
+    assert heat.bounding_box()["width"] <= 390
+    assert page.locator("#chart-per-day svg rect").count() > 14
+    assert page.locator("#third-parties").inner_text() == "1"
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/findings/")
+    visit_step(page, "22-findings")
+    assert CJK.search(page.locator("#rule-CN-HOURS").inner_text())
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/complaints/")
+    visit_step(page, "23-complaint-kit")
+    page.goto(f"{live_server.url}/cases/{case.pk}/complaints/nfra_12378/")
+    visit_step(page, "24-complaint-draft")
+    page.fill("#c-request", "请责令其停止夜间催收和爆通讯录。")
+    page.click("#save-complaint")
+    page.wait_for_load_state("load")
+    assert page.locator("#c-request").input_value() == "请责令其停止夜间催收和爆通讯录。"
+    visit_step(page, "25-complaint-saved")
+
+    page.goto(f"{live_server.url}/cases/{case.pk}/entries/new/?kind=sms")
+    page.fill("#id_content", "我是法院的，三天内不还钱就起诉你，通知你单位领导")
+    chip = page.locator("#tag-suggestions button[data-tag=claimed_court]")
+    chip.wait_for(timeout=5000)
+    assert "法院" in chip.inner_text()
+    chip.click()
+    assert page.locator("input[name=tags][value=claimed_court]").is_checked()
+    visit_step(page, "26-sms-tag-suggestions")
+    assert_no_problems(page_problems)

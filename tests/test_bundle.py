@@ -400,3 +400,72 @@ def test_someone_elses_entry_cannot_be_ticked(demo_case, other_borrower):
     client.force_login(demo_case.owner, backend="django.contrib.auth.backends.ModelBackend")
     client.post(reverse("bundle_create", args=[demo_case.pk]), {"entry": [str(theirs.pk)]})
     assert not Bundle.objects.exists()
+
+
+def test_saved_complaints_are_in_the_bundle_and_verified(demo_case, tmp_path):
+    import jsonschema
+    from docx import Document
+
+    from evidence import complaints
+    from evidence.services import complaint_save
+
+    body = complaints.generate(demo_case, "police")
+    body["title"] = "报案材料（修改稿）"
+    complaint_save(case=demo_case, channel="police", body=body, actor=demo_case.owner)
+    path = tmp_path / "bundle.zip"
+    bundle_export_file(case=demo_case, path=path, selection={})
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        assert {"complaints/police.docx", "complaints/police.pdf"} <= set(names)
+        assert names[-1] == "SHA256SUMS"
+        sums = zf.read("SHA256SUMS").decode()
+        manifest = json.loads(zf.read("manifest.json"))
+        doc = Document(io.BytesIO(zf.read("complaints/police.docx")))
+        assert zf.read("complaints/police.pdf").startswith(b"%PDF")
+    assert "complaints/police.docx" in sums and "complaints/police.pdf" in sums
+    assert doc.paragraphs[0].text == "报案材料（修改稿）"
+    [entry] = manifest["complaints"]
+    assert entry["channel"] == "police" and entry["custody_event_seqs"]
+    assert {d["path"] for d in manifest["documents"]} >= set(entry["files"])
+    doc_md = (Path(__file__).resolve().parent.parent / "docs" / "bundle-format.md").read_text()
+    schema = json.loads(re.search(r"## manifest.json schema\s+```json\n(.*?)\n```", doc_md, re.S).group(1))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
+    assert verify_bundle(str(path)).ok
+
+
+def test_the_verifier_catches_a_complaint_not_in_the_chain(demo_case, tmp_path):
+    from evidence import complaints
+    from evidence.bundle_verify import _check_custody, Verdict
+
+    complaint_body = complaints.generate(demo_case, "court")
+    from evidence.services import complaint_save
+
+    complaint_save(case=demo_case, channel="court", body=complaint_body, actor=demo_case.owner)
+    path = tmp_path / "bundle.zip"
+    bundle_export_file(case=demo_case, path=path, selection={})
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        manifest["complaints"][0]["body_sha256"] = "0" * 64
+        verdict = Verdict()
+        _check_custody(zf, set(zf.namelist()), manifest, verdict)
+    assert not verdict.ok and any("custody chain" in str(c) for c in verdict.checks)
+
+
+def test_the_catalog_has_the_charts_and_findings(exported, tmp_path):
+    path, writer = exported
+    d = unzip(path, tmp_path / "x")
+    text = run(["pdftotext", "catalog.pdf", "-"], d).stdout
+    assert "每日来电与短信" in text and "催收联系时间分布" in text
+    assert "周一" in text and "允许联系的时段 08:00–22:00" in text  # chart labels are text, not pixels
+    assert "规则比对" in text and "夜间催收" in text and "不符合" in text
+    # The page with the charts, as an image to look at.
+    pages = run(["pdfinfo", "catalog.pdf"], d).stdout
+    total = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
+    for page in range(1, total + 1):
+        if "每日来电与短信" in run(["pdftotext", "-f", str(page), "-l", str(page), "catalog.pdf", "-"], d).stdout:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            run(["pdftoppm", "-r", "60", "-png", "-f", str(page), "-l", str(page), str(d / "catalog.pdf"),
+                 str(ARTIFACTS / "catalog-charts")], d)
+            break
+    else:
+        raise AssertionError("no page with the charts")

@@ -19,9 +19,9 @@ DEFAULT_RULE_SET = cn.RULE_SET
 RULES_BY_ID = {rule.id: rule for rules in RULE_SETS.values() for rule in rules}
 
 
-def evaluate(rule_set_id: str, facts, ctx: CaseContext) -> list[Finding]:
-    """The findings of one rule set over the facts of one case."""
-    return run(RULE_SETS[rule_set_id], facts, ctx)
+def evaluate(rule_set_id: str, facts, ctx: CaseContext, *, events=None) -> list[Finding]:
+    """The findings of one rule set over the facts of one case (`events`: their timeline, if built)."""
+    return run(RULE_SETS[rule_set_id], facts, ctx, events=events)
 
 
 __all__ = [

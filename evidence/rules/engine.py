@@ -18,12 +18,15 @@ and self-regulation (LEGAL-FACTS.md), and `NOT_LEGAL_ADVICE` goes with every pag
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as _timezone
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+_UTC = _timezone.utc
 LANGS = ("zh-hans", "zh-hant", "en")
 FORCES = ("LAW", "JI", "REG", "STD", "SRO")
 # A breach of these "may violate"; of the others it "does not comply with".
@@ -124,16 +127,53 @@ def facts_for_case(case) -> list[Facts]:
     decryption), in time order; only third-party entries are loaded whole, for
     their relation (a guarantor or a spouse is not a third party).
     """
+    from evidence.crypto import decrypt_many
     from evidence.models import Entry
 
     live = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False)
-    relations = {e.pk: e.contact_relation or "" for e in live.filter(kind=THIRD_PARTY).select_related("case")}
+    # One key lookup for all the relations, not one per row.
+    relations = decrypt_many(owner_id=case.owner_id, table=Entry._meta.db_table,
+                             column=Entry._meta.get_field("contact_relation").column,
+                             items=live.filter(kind=THIRD_PARTY).values_list("pk", "contact_relation"))
+    relations = {str(pk): text for pk, text in relations.items()}
     rows = live.order_by("occurred_at", "id").values_list(
         "id", "kind", "occurred_at", "direction", "duration_seconds", "tags", "number_index")
-    return [Facts(id=str(pk), kind=kind, occurred_at=occurred_at, direction=direction or "",
-                  duration_seconds=duration, tags=frozenset(tags or ()), number_key=number_key or "",
-                  relation=relations.get(pk, ""))
-            for pk, kind, occurred_at, direction, duration, tags, number_key in rows]
+    # The rows as the database driver returns them: Django's per-value converters
+    # (UUID, aware datetime, JSON) cost more than everything else on a 20,000-entry case.
+    sql, params = rows.query.sql_with_params()
+    from django.db import connections
+
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    no_tags = frozenset()
+    out = []
+    for pk, kind, occurred_at, direction, duration, tags, number_key in raw:
+        pk = _uuid_text(pk)
+        out.append(Facts(pk, kind, _aware_utc(occurred_at), direction or "", duration,
+                         _tag_set(tags) if tags and tags != "[]" else no_tags, number_key or "",
+                         relations.get(pk, "")))
+    return out
+
+
+def _uuid_text(value) -> str:
+    """str(uuid) from a UUID (PostgreSQL) or 32 hex digits (SQLite's char(32))."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def _aware_utc(value) -> datetime:
+    """Stored datetimes are UTC (USE_TZ): SQLite gives naive ones (or text), PostgreSQL aware ones."""
+    if value.__class__ is str:
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
+
+
+def _tag_set(value) -> frozenset:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return frozenset(value or ())
 
 
 @dataclass
@@ -151,10 +191,15 @@ class CaseContext:
 
     @classmethod
     def for_case(cls, case, *, time_zone=None, **kwargs) -> CaseContext:
-        """The case's context; the time zone defaults to the owner's."""
+        """The case's context: its own time zone (else the owner's), and what the
+        borrower said about the debt, the night contacts and a police warning."""
         from django.conf import settings
 
-        zone = time_zone or case.owner.time_zone or settings.LIUZHENG_DEFAULT_TIME_ZONE
+        zone = (time_zone or getattr(case, "time_zone", "") or case.owner.time_zone
+                or settings.LIUZHENG_DEFAULT_TIME_ZONE)
+        kwargs.setdefault("usurious", bool(getattr(case, "debt_usurious", False)))
+        kwargs.setdefault("police_warning_at", getattr(case, "police_warned_at", None))
+        kwargs.setdefault("debtor_consented_hours", bool(getattr(case, "consented_night_contact", False)))
         return cls(time_zone=zone, **kwargs)
 
 
@@ -273,9 +318,14 @@ class Rule:
         return any(s.in_force(day) for s in self.sources)
 
 
-def run(rules: Iterable[Rule], facts: Iterable[Facts], ctx: CaseContext) -> list[Finding]:
-    """Every rule over the facts; findings in rule order, then by day."""
-    events = timeline(facts, ctx.time_zone)
+def run(rules: Iterable[Rule], facts: Iterable[Facts], ctx: CaseContext, *,
+        events: list[Event] | None = None) -> list[Finding]:
+    """Every rule over the facts; findings in rule order, then by day.
+
+    `events`: the facts' timeline when the caller has already built it (statistics).
+    """
+    if events is None:
+        events = timeline(facts, ctx.time_zone)
     days = {e.id: e.day for e in events}
     distinct_days = set(days.values())
     findings = []

@@ -29,3 +29,47 @@ document.addEventListener("change", function (event) {
     if (input.files[i].size > max) { alert(msg.replace("%s", input.files[i].name)); input.value = ""; return; }
   }
 });
+// Tag suggestions from the text being typed (phrase lists on the server): suggestions
+// only, the borrower ticks the tags; the matched phrase is shown with each.
+(function () {
+  var box = document.getElementById("tag-suggestions");
+  if (!box) { return; }
+  var form = box.closest("form"), chips = box.querySelector(".chips"), timer = null, last = null;
+  var fields = ["content", "claimed_identity", "notes"];
+  function text() {
+    return fields.map(function (n) { var el = form.elements[n]; return el ? el.value : ""; }).join("\n");
+  }
+  function box_for(tag) { return form.querySelector("input[name=tags][value='" + tag + "']"); }
+  function show(list) {
+    chips.textContent = "";
+    list.forEach(function (s) {
+      var input = box_for(s.tag);
+      if (!input) { return; }
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-sm " + (input.checked ? "btn-secondary" : "btn-outline-danger");
+      b.dataset.tag = s.tag;
+      b.textContent = (input.checked ? "✓ " : "+ ") + s.label + " «" + s.phrases.join("», «") + "»";
+      b.addEventListener("click", function () { input.checked = true; show(list); });
+      chips.appendChild(b);
+    });
+    box.hidden = list.length === 0;
+  }
+  function ask() {
+    var t = text();
+    if (t === last) { return; }
+    last = t;
+    var body = new FormData();
+    body.append("text", t);
+    body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    fetch(box.dataset.url, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (r) { return r.json(); }).then(function (d) { show(d.suggestions || []); })
+      .catch(function () {});
+  }
+  form.addEventListener("input", function (e) {
+    if (fields.indexOf(e.target.name) < 0) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(ask, 400);
+  });
+  if (text().trim()) { ask(); }
+})();
