@@ -520,19 +520,23 @@ def witness_submission_create(*, link, ip: str, user_agent: str, uploads=(), nam
     return submission
 
 
+def _submission_decide(submission, actor, status, action):
+    """Record the borrower's decision on a pending submission; its entry leaves the inbox."""
+    Entry.objects.filter(pk=submission.entry_id).update(witness_pending=False)
+    submission.status, submission.decided_at, submission.decided_by = status, timezone.now(), actor
+    submission.save(update_fields=["status", "decided_at", "decided_by"])
+    custody_append(case=submission.case, actor=actor, action=action, object_type="witness_submission",
+                   object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
+    return submission
+
+
 @transaction.atomic
 def witness_submission_accept(*, submission, actor):
     from .models import WitnessSubmission
 
-    if submission.status != WitnessSubmission.Status.PENDING:
+    if submission.status != WitnessSubmission.Status.PENDING:  # a double tap decides once
         return submission
-    Entry.objects.filter(pk=submission.entry_id).update(witness_pending=False)
-    submission.status, submission.decided_at, submission.decided_by = (
-        WitnessSubmission.Status.ACCEPTED, timezone.now(), actor)
-    submission.save(update_fields=["status", "decided_at", "decided_by"])
-    custody_append(case=submission.case, actor=actor, action="witness.accept", object_type="witness_submission",
-                   object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
-    return submission
+    return _submission_decide(submission, actor, WitnessSubmission.Status.ACCEPTED, "witness.accept")
 
 
 @transaction.atomic
@@ -543,15 +547,9 @@ def witness_submission_reject(*, submission, actor, reason: str):
     if submission.status != WitnessSubmission.Status.PENDING:
         return submission
     entry = Entry.objects.select_related("case").get(pk=submission.entry_id)
-    Entry.objects.filter(pk=entry.pk).update(witness_pending=False)
     entry.witness_pending = False
     entry_trash(entry=entry, actor=actor, reason=reason)
-    submission.status, submission.decided_at, submission.decided_by = (
-        WitnessSubmission.Status.REJECTED, timezone.now(), actor)
-    submission.save(update_fields=["status", "decided_at", "decided_by"])
-    custody_append(case=submission.case, actor=actor, action="witness.reject", object_type="witness_submission",
-                   object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
-    return submission
+    return _submission_decide(submission, actor, WitnessSubmission.Status.REJECTED, "witness.reject")
 
 
 # --------------------------------------------------------------------------- complaint drafts
