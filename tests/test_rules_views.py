@@ -110,7 +110,7 @@ def test_findings_page_marks_edited_entries(borrower_client, case, borrower):
     services.entry_update(entry=late, actor=borrower, notes="补充")
     page = borrower_client.get(reverse("case_findings", args=[case.pk])).content.decode()
     assert reverse("entry_detail", args=[late.pk]) in page
-    assert "version 2" in page
+    assert "已编辑 · 第 2 版" in page  # zh-hans, the default language
 
 
 def test_trashed_entries_leave_findings(case, borrower):
