@@ -71,6 +71,7 @@ bench: deps
 	$(PY) bench/crypto_store.py
 	$(PY) bench/custody_chain.py
 	$(PY) bench/bundle_export.py
+	$(PY) bench/rules_stats.py
 
 clean-venv:
 	rm -rf $(VENV)

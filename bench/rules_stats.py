@@ -10,15 +10,11 @@ import argparse
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import in_temp_dir  # noqa: E402  (bench/ is on sys.path)
 
 TARGET_MS = 300
 
@@ -39,11 +35,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
     parser.add_argument("--profile", action="store_true", help="print where the statistics page spends its time")
-    args = parser.parse_args()
+    in_temp_dir("lz-bench-rules-", parser.parse_args(), run)
 
+
+def run(args, data) -> bool:
     load_before = f"{os.getloadavg()[0]:.2f}"
-    data = Path(tempfile.mkdtemp(prefix="lz-bench-rules-"))
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LIUZHENG_DATA_DIR": str(data)})
     import django
 
     django.setup()
@@ -140,8 +136,10 @@ def main():
         forget_cached_stats()  # the cold path: what a change costs
         profiler.runcall(client.get, stats_url)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    if args.check and page_ms >= TARGET_MS:  # the page as the borrower opens it again and again
-        sys.exit(1)
+    # Judged on the cold page (right after a change): the cached one would hide the cost.
+    print(f"target < {TARGET_MS} ms: after a change {'met' if cold_ms < TARGET_MS else 'MISSED'}, "
+          f"unchanged {'met' if page_ms < TARGET_MS else 'MISSED'}")
+    return cold_ms < TARGET_MS
 
 
 if __name__ == "__main__":
