@@ -430,11 +430,14 @@ VIEW_EVENT_EVERY_SECONDS = 3600
 
 
 def case_view_record(*, case: Case, actor):
-    """Someone other than the owner opened the case: the owner sees it in the access log."""
+    """Someone other than the owner opened the case or a page of it: the owner sees it in the
+    access log. The owner's own views are not events (the chain would fill with them)."""
     from datetime import timedelta
 
     from .models import CustodyEvent
 
+    if actor.pk == case.owner_id:
+        return None
     since = timezone.now() - timedelta(seconds=VIEW_EVENT_EVERY_SECONDS)
     if CustodyEvent.objects.filter(case=case, actor=actor, action="case.view", created_at__gte=since).exists():
         return None

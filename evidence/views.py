@@ -98,8 +98,7 @@ def case_detail(request, case_id):
     params = filters.cleaned_data if filters.is_valid() else {}
     items = timeline(case, **{k: v for k, v in params.items() if v})
     rights = _rights(request, case)
-    if not rights["can_write"]:
-        services.case_view_record(case=case, actor=request.user)
+    services.case_view_record(case=case, actor=request.user)
     return render(request, "evidence/case_detail.html", {
         **rights,
         "inbox_count": case.witness_submissions.filter(status="pending").count() if rights["can_write"] else 0,
@@ -135,6 +134,7 @@ def _finding_summary(case):
 @login_required
 def case_trash(request, case_id):
     case = case_get_for_user(request.user, case_id)
+    services.case_view_record(case=case, actor=request.user)
     return render(request, "evidence/case_trash.html", {"case": case, "items": timeline(case, trashed=True),
                                                         **_rights(request, case)})
 
@@ -167,6 +167,7 @@ def entry_detail(request, entry_id):
         entry.content
     except DecryptionError as exc:
         return _damaged(request, exc)
+    services.case_view_record(case=entry.case, actor=request.user)  # a lawyer may come straight here
     return render(request, "evidence/entry_detail.html", {
         "entry": entry, "case": entry.case,
         "attachments": entry.attachments.select_related("case").prefetch_related("timestamps__token"),
@@ -195,6 +196,7 @@ def entry_edit(request, entry_id):
 @login_required
 def entry_history(request, entry_id):
     entry = entry_get_for_user(request.user, entry_id)
+    services.case_view_record(case=entry.case, actor=request.user)
     revisions = []
     for rev in entry.revisions.select_related("entry__case"):
         try:

@@ -56,6 +56,7 @@ def stats_charts(stats, *, font=charts.WEB_FONT, lang=None) -> dict:
 @login_required
 def case_statistics(request, case_id):
     case = case_get_for_user(request.user, case_id)
+    services.case_view_record(case=case, actor=request.user)
     stats = case_stats(case)
     svg = {k: mark_safe(v) for k, v in stats_charts(stats).items()}
     lang = _lang()
@@ -110,6 +111,7 @@ def case_findings(request, case_id):
     from .stats import case_findings as findings_of
 
     case = case_get_for_user(request.user, case_id)
+    services.case_view_record(case=case, actor=request.user)
     lang = _lang()
     findings = findings_of(case)
     totals: dict[str, int] = {}
@@ -165,6 +167,7 @@ def _channel_or_404(channel):
 @login_required
 def complaint_list(request, case_id):
     case = case_get_for_user(request.user, case_id)
+    services.case_view_record(case=case, actor=request.user)
     saved = {d.channel: d for d in case.complaints.all()}
     rows = [{"channel": value, "label": label, "draft": saved.get(value), "info": complaints.CHANNELS[value]}
             for value, label in ComplaintDraft.Channel.choices]
@@ -175,6 +178,7 @@ def complaint_list(request, case_id):
 @require_http_methods(["GET", "POST"])
 def complaint_edit(request, case_id, channel):
     case = case_get_for_user(request.user, case_id, WRITE if request.method == "POST" else "read")
+    services.case_view_record(case=case, actor=request.user)
     _channel_or_404(channel)
     draft = case.complaints.filter(channel=channel).first()
     body = complaints.draft_body(draft) if draft else complaints.generate(case, channel)
@@ -203,6 +207,7 @@ def complaint_edit(request, case_id, channel):
 @login_required
 def complaint_download(request, case_id, channel, fmt):
     case = case_get_for_user(request.user, case_id)
+    services.case_view_record(case=case, actor=request.user)
     _channel_or_404(channel)
     draft = case.complaints.filter(channel=channel).first()
     body = complaints.draft_body(draft) if draft else complaints.generate(case, channel)

@@ -161,6 +161,18 @@ def test_it_records_a_lawyers_view_at_most_once_an_hour(shared_case, view_client
     assert views.count() == 2
 
 
+@pytest.mark.parametrize("page", ["entry_detail", "entry_history", "case_trash", "case_statistics", "case_findings",
+                                  "complaint_list"])
+def test_it_records_a_lawyers_view_of_any_page_of_the_case(page, shared_case, view_client, lawyer_view, borrower):
+    """A lawyer may open an entry from a bookmark without passing by the case page."""
+    from evidence.services import entry_create
+
+    entry, _ = entry_create(case=shared_case, actor=borrower, kind="sms", occurred_at=timezone.now(), content="还钱")
+    arg = entry.pk if page.startswith("entry_") else shared_case.pk
+    assert view_client.get(reverse(page, args=[arg])).status_code == 200
+    assert CustodyEvent.objects.filter(case=shared_case, action="case.view", actor=lawyer_view).count() == 1
+
+
 def test_it_does_not_record_the_owners_own_views(case, borrower_client):
     borrower_client.get(case.get_absolute_url())
     assert not CustodyEvent.objects.filter(action="case.view").exists()
