@@ -60,3 +60,14 @@ def recovery_codes_create(*, user) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
+
+
+@transaction.atomic
+def otp_disable(*, user):
+    """A borrower switches two-factor off: the authenticator and the recovery codes go.
+    (Lawyers cannot: the views refuse before this is called.)"""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

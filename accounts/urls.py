@@ -11,6 +11,7 @@ urlpatterns = [
     path("2fa/setup/", views_otp.otp_setup, name="otp_setup"),
     path("2fa/verify/", views_otp.otp_verify, name="otp_verify"),
     path("2fa/recovery-codes/", views_otp.recovery_codes_new, name="recovery_codes_new"),
+    path("2fa/disable/", views_otp.otp_disable, name="otp_disable"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",

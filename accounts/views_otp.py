@@ -16,6 +16,7 @@ from django_otp import match_token, user_has_device
 from evidence.ratelimit import hit
 
 from .forms import OTPTokenForm
+from .services import otp_disable as otp_disable_service
 from .services import recovery_codes_create, totp_confirm, totp_device_pending
 
 security_log = logging.getLogger("liuzheng.security")
@@ -107,3 +108,30 @@ def recovery_codes_new(request):
         return redirect("otp_verify")
     codes = recovery_codes_create(user=request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": ""})
+
+
+@login_required
+@require_POST
+def otp_disable(request):
+    """Borrowers may switch two-factor off again, with a current code (a stolen session alone
+    must not be enough). Lawyers may not: client cases require it."""
+    user = request.user
+    if user.is_lawyer:
+        security_log.warning("Lawyer %s tried to switch two-factor off", user.pk)
+        messages.error(request, _("Lawyer accounts must keep two-factor authentication."))
+        return redirect("profile")
+    if not user_has_device(user, confirmed=True):
+        return redirect("profile")
+    form = OTPTokenForm(request.POST)
+    if not _tries_left(request):
+        messages.error(request, _("Too many tries. Please wait 15 minutes."))
+        return redirect("profile")
+    device = match_token(user, form.cleaned_data["token"]) if form.is_valid() else None
+    if device is None or not device.confirmed:
+        security_log.warning("Wrong code while switching two-factor off for user %s", user.pk)
+        messages.error(request, _("This code is not right."))
+        return redirect("profile")
+    otp_disable_service(user=user)
+    security_log.info("Two-factor switched off by user %s", user.pk)
+    messages.success(request, _("Two-factor authentication is off."))
+    return redirect("profile")

@@ -69,6 +69,8 @@ EXPECTED = {
     # Needs the second factor: lawyers (all verified here) get new codes, borrowers are sent to set it up.
     "recovery_codes_new": row((405, 302), view=(405, 200), stranger=(405, 302)) | {
         "revoked_lawyer": (405, 200), "expired_lawyer": (405, 200)},
+    # POST only; without a device (borrowers here) or as a lawyer: back to the profile.
+    "otp_disable": logged_in(405, 302),
     "password_change": logged_in(200, 200),
     "password_change_done": logged_in(200, 405),
     "password_reset": everyone(200, 200),

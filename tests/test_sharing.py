@@ -287,6 +287,32 @@ def test_it_rate_limits_code_guessing_and_logs_it(case, borrower, settings, capl
     assert any("over the limit" in r.getMessage() for r in security_records(caplog))
 
 
+def test_a_borrower_can_switch_two_factor_off_with_a_current_code(borrower):
+    from django_otp import user_has_device
+
+    from accounts.services import recovery_codes_create
+
+    client = verified_client(borrower)
+    recovery_codes_create(user=borrower)
+    client.post(reverse("otp_disable"), {"token": "000000"})
+    assert user_has_device(borrower)  # a wrong code changes nothing
+    device = borrower.totpdevice_set.get()
+    device.throttle_reset()  # django-otp slows the next try after a failure; let that time pass
+    client.post(reverse("otp_disable"), {"token": str(TOTP(device.bin_key).token()).zfill(6)})
+    assert not user_has_device(borrower, confirmed=None)  # authenticator and recovery codes gone
+
+
+def test_a_lawyer_cannot_switch_two_factor_off_and_it_is_logged(lawyer, caplog):
+    from django_otp import user_has_device
+
+    client = verified_client(lawyer)
+    device = lawyer.totpdevice_set.get()
+    with caplog.at_level(logging.WARNING, logger=SECURITY):
+        response = client.post(reverse("otp_disable"), {"token": str(TOTP(device.bin_key).token()).zfill(6)})
+    assert response["Location"] == reverse("profile") and user_has_device(lawyer)
+    assert any("tried to switch two-factor off" in r.getMessage() for r in security_records(caplog))
+
+
 def test_a_borrower_does_not_need_two_factor(case, borrower_client):
     assert borrower_client.get(case.get_absolute_url()).status_code == 200
 
