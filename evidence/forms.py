@@ -226,6 +226,12 @@ class TrashForm(forms.Form):
     )
 
 
+def _day_field(label):
+    """An optional day picked with the phone's date picker (timeline filter, bundle range)."""
+    return forms.DateField(label=label, required=False,
+                           widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+
+
 class TimelineFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(
         attrs={"class": "form-control", "type": "search", "placeholder": _("Search the text of all entries")}))
@@ -233,17 +239,13 @@ class TimelineFilterForm(forms.Form):
                              widget=forms.Select(attrs={"class": "form-select"}))
     tag = forms.ChoiceField(label=_("tag"), required=False, choices=[("", _("All tags"))] + list(Entry.Tag.choices),
                             widget=forms.Select(attrs={"class": "form-select"}))
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    date_from = _day_field(_("From"))
+    date_to = _day_field(_("To"))
 
 
 class BundleForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    date_from = _day_field(_("From"))
+    date_to = _day_field(_("To"))
     # Entries ticked on the timeline (checkboxes that belong to this form by their form= attribute).
     entry = forms.MultipleChoiceField(required=False, choices=())
 
