@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as _timezone
+from itertools import groupby
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -415,15 +416,10 @@ def by_day(events: list[Event], match: Callable[[Event], bool], summary: dict, *
     `summary` is a template per language (see `Summary`), `values` fills its extra fields.
     """
     hits = []
-    group = []
-    for e in [e for e in events if match(e)]:
-        if group and e.day != group[0].day:
-            if len(group) > more_than:
-                hits.append(Hit(tuple(g.id for g in group), Summary(summary, group, **(values or {})), group[0].day))
-            group = []
-        group.append(e)
-    if len(group) > more_than:
-        hits.append(Hit(tuple(g.id for g in group), Summary(summary, group, **(values or {})), group[0].day))
+    for day, group in groupby(filter(match, events), key=attrgetter("day")):  # events are in time order
+        group = list(group)
+        if len(group) > more_than:
+            hits.append(Hit(tuple(g.id for g in group), Summary(summary, group, **(values or {})), day))
     return hits
 
 
