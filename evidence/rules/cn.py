@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, time
 
 from .engine import (
-    FAKE_LEGAL_DOC, CLAIMED_COURT, CLAIMED_POLICE, DISCLOSED_DEBT, INSULT, OBSCENE, POST, REPEATED,
-    THIRD_PARTY, THREAT, Rule, Source, by_day, daily, local_time_outside, relation_is, tagged,
+    FAKE_LEGAL_DOC, CLAIMED_COURT, CLAIMED_POLICE, INSULT, OBSCENE, POST, REPEATED, THIRD_PARTY, THREAT,
+    Rule, Source, by_day, daily, local_time_outside, reaches_others, tagged,
 )
 
 RULE_SET = "cn"
@@ -111,14 +111,7 @@ HARASSMENT_TAGS = (THREAT, INSULT, OBSCENE, REPEATED)
 # A guarantor may be asked to pay; every other contact is a third party.
 GUARANTOR = frozenset({"担保人", "擔保人", "保证人", "保證人", "guarantor"})
 
-
-def _third_party_or_disclosure(e) -> bool:
-    f = e.facts
-    if DISCLOSED_DEBT in f.tags or f.kind == POST:
-        return True
-    return f.kind == THIRD_PARTY and not relation_is(f.relation, GUARANTOR)
-
-
+_third_party_or_disclosure = reaches_others(GUARANTOR)
 _harassment = tagged(*HARASSMENT_TAGS)
 _night = local_time_outside(DAY_STARTS, NIGHT_STARTS)  # 08:00 is day, 22:00 is night
 

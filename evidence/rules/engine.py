@@ -459,3 +459,15 @@ def relation_is(relation: str, words: frozenset) -> bool:
         if r.startswith(prefix) and r[len(prefix):].strip() in words:
             return True
     return r in words
+
+
+def reaches_others(not_third_parties: frozenset) -> Callable[[Event], bool]:
+    """An entry where the debt reached someone else: tagged as disclosed, a public post, or a
+    third-party contact whose relation is not one of `not_third_parties` (see `relation_is`)."""
+    def match(e: Event) -> bool:
+        f = e.facts
+        if DISCLOSED_DEBT in f.tags or f.kind == POST:
+            return True
+        return f.kind == THIRD_PARTY and not relation_is(f.relation, not_third_parties)
+
+    return match

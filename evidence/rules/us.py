@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import time
 
 from .engine import (
-    CLAIMED_COURT, CLAIMED_LAWYER, CLAIMED_POLICE, DISCLOSED_DEBT, FAKE_LEGAL_DOC, INSULT, OBSCENE, POST,
-    REPEATED, THIRD_PARTY, THREAT, Hit, Rule, Source, Summary, daily, local_time_outside, plus_days,
-    relation_is, tagged,
+    CLAIMED_COURT, CLAIMED_LAWYER, CLAIMED_POLICE, FAKE_LEGAL_DOC, INSULT, OBSCENE, REPEATED, THREAT, Hit,
+    Rule, Source, Summary, daily, local_time_outside, plus_days, reaches_others, tagged,
 )
 
 RULE_SET = "us"
@@ -61,11 +60,7 @@ NOT_A_THIRD_PARTY = frozenset({
 })
 
 
-def _third_party(e) -> bool:
-    f = e.facts
-    if DISCLOSED_DEBT in f.tags or f.kind == POST:
-        return True
-    return f.kind == THIRD_PARTY and not relation_is(f.relation, NOT_A_THIRD_PARTY)
+_third_party = reaches_others(NOT_A_THIRD_PARTY)
 
 
 _SEVEN_CALLS = {
