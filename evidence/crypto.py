@@ -319,22 +319,14 @@ def decrypt_text(*, owner_id: int, table: str, column: str, row_id, token: str) 
 def decrypt_many(*, owner_id: int, table: str, column: str, items) -> dict:
     """{row_id: plaintext} for many (row_id, token) of one owner's column, looking the
     owner's key up once (a page listing thousands of rows would otherwise query it per row)."""
-    keys = keys_for(owner_id)
-    out = {}
-    for row_id, token in items:
-        token = getattr(token, "token", token)  # a Sealed from values_list(), or the raw text
-        if not token:
-            out[row_id] = ""
-            continue
-        if not token.startswith(TEXT_PREFIX):
-            raise DecryptionError(f"{table}.{column} row {row_id}: unknown text format")
-        try:
-            ct = base64.b64decode(token[len(TEXT_PREFIX):], validate=True)
-            out[row_id] = keys.aead.decrypt(ct, _text_ad(table, column, row_id)).decode("utf-8")
-        except (tink.TinkError, ValueError) as exc:
-            log.error("Text decryption failed for %s.%s row %s: %s", table, column, row_id, exc)
-            raise DecryptionError(f"{table}.{column} row {row_id} failed to decrypt") from exc
-    return out
+    with keys_scope():
+        keys_for(owner_id)  # an erased owner fails here, even when every token is empty
+        out = {}
+        for row_id, token in items:
+            token = getattr(token, "token", token)  # a Sealed from values_list(), or the raw text
+            out[row_id] = decrypt_text(owner_id=owner_id, table=table, column=column, row_id=row_id,
+                                       token=token) if token else ""
+        return out
 
 
 def encrypt_json(*, owner_id, table, column, row_id, value) -> str:
