@@ -16,14 +16,15 @@ from django.db.models import Count, Max, Q
 
 from .crypto import decrypt_many
 from .models import Case, Entry
-from .rules import RULE_SETS, RULES_BY_ID, CaseContext, evaluate, facts_for_case, facts_from_entries
+from .rules import RULE_SETS, RULES_BY_ID, CaseContext, cn, evaluate, facts_for_case, facts_from_entries, pick, us
 from .rules.engine import CALL, OUTGOING, SMS, THIRD_PARTY, timeline
 
 TOP_NUMBERS = 5
 # A span longer than this is charted per week: a bar a day stops being readable on a phone.
 MAX_DAY_BARS = 92
-# The hours contact is allowed in, per rule set: [start, end) in local hours.
-PERMITTED_HOURS = {"cn": (8, 22), "us": (8, 21)}
+# The hours contact is allowed in, per rule set: [start, end) in local hours, as the hours rules say.
+PERMITTED_HOURS = {cn.RULE_SET: (cn.DAY_STARTS.hour, cn.NIGHT_STARTS.hour),
+                   us.RULE_SET: (us.DAY_STARTS.hour, us.DAY_ENDS.hour)}
 
 
 @dataclass
@@ -199,6 +200,4 @@ def _buckets(per_day: dict, first: date | None, last: date | None) -> tuple[list
 
 
 def rule_title(rule_id: str, lang: str) -> str:
-    from .rules import pick
-
     return pick(RULES_BY_ID[rule_id].titles, lang)
