@@ -307,20 +307,16 @@ class _Renderer:
             pdf.add_font("cjk", "", path, collection_font_number=index)
         except Exception as exc:
             raise CatalogFontMissing(f"cannot load CJK font {path} (face {index}): {exc}") from exc
-        self.family = {"r": ("cjk", ""), "b": ("cjk", ""), "m": ("cjk", "")}
         self._bold = False
         self._rgb = TEXT
-        self.cw = {}
-        renderable = None
-        for key, (family, style) in self.family.items():
-            font_obj = pdf.fonts[family.lower() + style.upper()]
-            self.cw[key] = font_obj.cw
-            cmap = set(font_obj.cmap)
-            renderable = cmap if renderable is None else renderable & cmap
-        self.renderable = renderable
+        # One face for every style key (r regular, b synthetic bold, m hashes): its metrics
+        # are built once and shared.
+        font_obj = pdf.fonts["cjk"]
+        self.cw = dict.fromkeys("rbm", font_obj.cw)
+        self.renderable = set(font_obj.cmap)
         # Characters that pass clean_text() unchanged: the fast path for ordinary text.
-        self.plain = {chr(o) for o in renderable if unicodedata.category(chr(o)) not in _DROP} | {"\n"}
-        self.widths = {key: {chr(o): w for o, w in cw.items()} for key, cw in self.cw.items()}
+        self.plain = {chr(o) for o in self.renderable if unicodedata.category(chr(o)) not in _DROP} | {"\n"}
+        self.widths = dict.fromkeys("rbm", {chr(o): w for o, w in font_obj.cw.items()})
         self._clean_cache: dict[str, str] = {}
         self._wrap_cache: dict[tuple, list[str]] = {}
         pdf.set_title(self.t(self.d.get("title")) or "证据目录")
@@ -425,8 +421,7 @@ class _Renderer:
             return
         key = (self.pdf.page, fk, size)
         if key != self._font_key:
-            family, style = self.family[fk]
-            self.pdf.set_font(family, style, size)
+            self.pdf.set_font("cjk", "", size)
             self.pdf.current_font_is_set_on_page = False
             self._font_key = key
             self._bold = fk == "b"
@@ -1066,14 +1061,19 @@ def _colourful(img) -> bool:
     return colours is None
 
 
-def render_catalog(data: dict, out) -> int:
-    """Write catalog.pdf to the binary stream `out`; returns the number of pages."""
+def renderer_for(data: dict) -> _Renderer:
+    """A renderer with the CJK font found on this system (the catalog and the complaint letters)."""
     font = find_cjk_font()
     if not font:
         raise CatalogFontMissing(
             "No CJK font found: install fonts-noto-cjk or set LIUZHENG_CJK_FONT to a .ttc/.otf/.ttf path"
         )
-    renderer = _Renderer(data, font)
+    return _Renderer(data, font)
+
+
+def render_catalog(data: dict, out) -> int:
+    """Write catalog.pdf to the binary stream `out`; returns the number of pages."""
+    renderer = renderer_for(data)
     pdf_bytes = renderer.render()
     out.write(pdf_bytes)
     return renderer.pdf.pages_count

@@ -328,12 +328,9 @@ def _docx_table(doc, table):
 
 def render_pdf(body: dict) -> bytes:
     """The same letter as PDF, with the catalog's font finder and layout primitives."""
-    from .catalog import CONTENT_W, CatalogFontMissing, Col, _Renderer, find_cjk_font
+    from .catalog import CONTENT_W, Col, renderer_for
 
-    font = find_cjk_font()
-    if not font:
-        raise CatalogFontMissing("No CJK font found: install fonts-noto-cjk or set LIUZHENG_CJK_FONT")
-    r = _Renderer({"title": body.get("title")}, font)
+    r = renderer_for({"title": body.get("title")})
     r.new_page()
     r.para(r.t(body.get("title")), fk="b", size=18, align="C", spacing=1.4, after=4)
     if body.get("to"):
