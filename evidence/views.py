@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .access import EXPORT, WRITE, attachment_get_for_user, case_get_for_user, entry_get_for_user, user_may
+from .access import WRITE, active_grant, attachment_get_for_user, case_get_for_user, entry_get_for_user
 from .crypto import DecryptionError
 from .forms import LENDER_SUGGESTIONS, BundleForm, CaseForm, EntryForm, TimelineFilterForm, TrashForm
-from .models import Case, Entry
+from .models import AccessLevel, Case, Entry
 from .serving import blob_response
 from .timeline import case_counts, timeline
 from .timestamps import latest_chain_timestamp, tsa_configured
@@ -54,12 +54,14 @@ def case_list(request):
 
 
 def _rights(request, case):
-    """What the page may offer: the server refuses the rest anyway (access._can)."""
-    from .views_sharing import grant_for
+    """What the page may offer: the server refuses the rest anyway (access._can).
 
+    The case was loaded through access, which already demanded the second factor;
+    the grant is read once here and the export right derived from it."""
     owner = case.owner_id == request.user.pk
-    return {"can_write": owner, "can_export": owner or user_may(request.user, case, EXPORT),
-            "grant": None if owner else grant_for(request.user, case)}
+    grant = None if owner else active_grant(request.user, case)
+    return {"can_write": owner, "can_export": owner or (grant is not None and grant.level == AccessLevel.EXPORT),
+            "grant": grant}
 
 
 @login_required

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .access import (
-    READ, WRITE, access_get_for_user, active_grant, case_get_for_user, invitation_get_for_user,
+    READ, WRITE, access_get_for_user, case_get_for_user, invitation_get_for_user,
 )
 from .forms import InvitationCodeForm, InvitationForm, LawyerNoteForm
-from .models import CaseAccess, CustodyEvent, LawyerNote
+from .models import CustodyEvent, LawyerNote
 from .ratelimit import client_ip, hit
 from .tokens import invitation_for_token
 
@@ -170,7 +170,3 @@ def shared_case_rows(user):
         rows.append({"case": case, "grant": grant, "counts": case_counts(case), "period": period,
                      "last_activity": last})
     return rows
-
-
-def grant_for(user, case) -> CaseAccess | None:
-    return None if case.owner_id == user.pk else active_grant(user, case)
