@@ -22,6 +22,7 @@ from datetime import timedelta
 from asn1crypto import pem, tsp, x509
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 from pyhanko.sign.timestamps.api import TimeStamper
@@ -97,9 +98,14 @@ def stamp_pending(limit: int = 20000) -> dict:
     due = list(Timestamp.objects.filter(token__isnull=True, next_try_at__lte=now).order_by("pk")[:limit])
     if not due:
         return {"requests": 0, "stamped": 0, "failed": 0}
-    for stamp in due:
-        if stamp.subject == Timestamp.Subject.CHAIN:
-            head = CustodyEvent.objects.filter(case_id=stamp.case_id).order_by("-seq").first()
+    chains = [s for s in due if s.subject == Timestamp.Subject.CHAIN]
+    if chains:
+        # Every case's chain head in one query, not one query per pending chain stamp.
+        newest = CustodyEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq").values("seq")[:1]
+        heads = {e.case_id: e for e in CustodyEvent.objects.filter(
+            case_id__in={s.case_id for s in chains}, seq=Subquery(newest))}
+        for stamp in chains:
+            head = heads.get(stamp.case_id)
             stamp.event, stamp.digest = head, head.hash
     digests = sorted({bytes.fromhex(s.digest) for s in due})
     root, paths = merkle.build(digests)
