@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from . import blobstore
-from .crypto import DecryptionError
+from .crypto import DecryptionError, keys_scope
 from .custody import GENESIS, event_hash, sha256_json
 from .models import Attachment, Case, CustodyEvent, Entry
 from .services import case_snapshot, entry_snapshot
@@ -85,5 +85,8 @@ def verify_case(case: Case, *, files=True) -> Report:
     report = Report(case_id=str(case.pk))
     verify_chain(case, report)
     if files:
-        verify_contents(case, report)
+        # Outside a request (manage.py verify_custody) no scope is open: without one,
+        # every decrypted field and file would query the owner's key row again.
+        with keys_scope():
+            verify_contents(case, report)
     return report
