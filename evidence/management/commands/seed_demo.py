@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import user_create, user_update_profile
+from evidence.crypto import keys_scope
 from evidence.demo import recording_wav, sms_screenshot_png
 from evidence.models import Case, Entry
 from evidence.services import case_create, entry_create
@@ -65,9 +66,10 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         password = password or secrets.token_urlsafe(9)
-        with transaction.atomic():
+        with transaction.atomic(), keys_scope():
             # One transaction: a failure leaves no half demo user behind that would
             # make the next run say "already exists" (stray ciphertext is swept by gc_blobs).
+            # One key scope: the user's data key is looked up once, not per field and file.
             user = user_create(username=username, password=password, language="zh-hans")
             user_update_profile(user=user, email="", language="zh-hans", time_zone="Asia/Shanghai")
             story = Story(user, random.Random(seed), timezone.now().astimezone(ZONE))
