@@ -107,7 +107,7 @@ def invitation_accept(request, token):
         return render(request, "evidence/invitation_enter.html", {
             "form": InvitationCodeForm(), "refusal": _("This invitation code is not valid. Check it and try again.")},
             status=404)
-    refusal = _invitation_refusal(invitation, request.user)
+    refusal = services.invitation_refusal(invitation, request.user)
     if refusal is None and request.method == "POST":
         try:
             services.invitation_accept(invitation=invitation, lawyer=request.user)
@@ -121,20 +121,6 @@ def invitation_accept(request, token):
         return render(request, "evidence/invitation_accept.html",
                       {"refusal": INVITATION_REFUSALS[refusal]}, status=410 if refusal != "not_lawyer" else 403)
     return render(request, "evidence/invitation_accept.html", {"invitation": invitation})
-
-
-def _invitation_refusal(invitation, user):
-    if invitation.accepted_at is not None:
-        return "used"
-    if invitation.revoked_at is not None:
-        return "revoked"
-    if invitation.expires_at <= timezone.now():
-        return "expired"
-    if invitation.case.owner_id == user.pk:
-        return "own_case"
-    if not user.is_lawyer:
-        return "not_lawyer"
-    return None
 
 
 @login_required
