@@ -14,14 +14,18 @@ SMS_COLOUR = "#e9a23b"
 BAND_COLOUR = "#198754"
 GRID = "#cccccc"
 INK = "#212529"
+# 5 shades of red from light to dark: distinct in greyscale print too.
+HEAT_SHADES = ("#f8d7da", "#f1aeb5", "#e35d6a", "#b02a37", "#58151c")
 WEB_FONT = "system-ui, -apple-system, 'Noto Sans CJK SC', 'PingFang SC', sans-serif"
 
 
 def _svg(width: int, height: int, body: list[str], title: str, font: str) -> str:
+    """The chart's SVG: a white background, then `body`."""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" '
             f'font-family="{escape(font, {chr(34): "&quot;"})}" class="chart">'
-            f'<title>{escape(title)}</title>{"".join(body)}</svg>')
+            f'<title>{escape(title)}</title><rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>'
+            f'{"".join(body)}</svg>')
 
 
 def _text(x, y, s, size=11, anchor="start", fill=INK, weight="normal"):
@@ -45,7 +49,7 @@ def bar_chart(buckets, *, title: str, calls_label: str, messages_label: str, per
     n = max(len(buckets), 1)
     most = max((b.calls + b.messages for b in buckets), default=0)
     ymax = _nice_max(most)
-    body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    body = []
     # Legend
     body.append(f'<rect x="{left}" y="6" width="10" height="10" fill="{CALL_COLOUR}"/>')
     body.append(_text(left + 14, 15, calls_label))
@@ -81,11 +85,8 @@ def bar_chart(buckets, *, title: str, calls_label: str, messages_label: str, per
             x = left + i * slot + slot / 2
             label = buckets[i].start.strftime("%m-%d")
             body.append(_text(x, top + plot_h + 14, label, size=10, anchor="middle"))
-        if per_week:
-            body.append(_text(width - right, height - 4, "▲ " + buckets[0].start.strftime("%Y"), size=10,
-                              anchor="end"))
-        else:
-            body.append(_text(width - right, height - 4, buckets[0].start.strftime("%Y"), size=10, anchor="end"))
+        year = buckets[0].start.strftime("%Y")
+        body.append(_text(width - right, height - 4, "▲ " + year if per_week else year, size=10, anchor="end"))
     return _svg(width, height, body, title, font)
 
 
@@ -96,7 +97,7 @@ def heat_map(heat, *, title: str, weekdays: list[str], permitted: tuple[int, int
     left, top = 44, 24  # room for 星期一 at 11 units
     cell_w, cell_h = (width - left - 6) / 24, 18
     most = max((c for row in heat for c in row), default=0)
-    body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    body = []
     for h in range(0, 24, 3):
         body.append(_text(left + h * cell_w + cell_w / 2, top - 6, f"{h:02d}", size=10, anchor="middle"))
     for d, row in enumerate(heat):
@@ -104,12 +105,7 @@ def heat_map(heat, *, title: str, weekdays: list[str], permitted: tuple[int, int
         body.append(_text(left - 4, y + cell_h / 2 + 4, weekdays[d], size=11, anchor="end"))
         for h, count in enumerate(row):
             x = left + h * cell_w
-            if count:
-                # 5 shades of red from light to dark: distinct in greyscale print too.
-                level = min(4, (count * 5 - 1) // most) if most else 0
-                colour = ("#f8d7da", "#f1aeb5", "#e35d6a", "#b02a37", "#58151c")[level]
-            else:
-                colour = "#f8f9fa"
+            colour = HEAT_SHADES[min(4, (count * 5 - 1) // most)] if count else "#f8f9fa"
             body.append(f'<rect x="{x:.2f}" y="{y:.2f}" width="{cell_w - 1:.2f}" height="{cell_h - 1:.2f}" '
                         f'fill="{colour}"><title>{escape(weekdays[d])} {h:02d}:00 · {count}</title></rect>')
     start, end = permitted
@@ -124,7 +120,7 @@ def heat_map(heat, *, title: str, weekdays: list[str], permitted: tuple[int, int
     # Scale
     sy = ly + 16
     body.append(_text(left, sy, "0", size=10))
-    for i, colour in enumerate(("#f8d7da", "#f1aeb5", "#e35d6a", "#b02a37", "#58151c")):
+    for i, colour in enumerate(HEAT_SHADES):
         body.append(f'<rect x="{left + 12 + i * 14}" y="{sy - 9}" width="12" height="10" fill="{colour}"/>')
     body.append(_text(left + 12 + 5 * 14 + 4, sy, str(most), size=10))
     return _svg(width, height, body, title, font)
@@ -136,7 +132,7 @@ def hbar_chart(rows: list[tuple[str, int]], *, title: str, font: str = WEB_FONT)
     row_h = 22
     height = max(len(rows), 1) * row_h + 8
     most = max((n for _, n in rows), default=0) or 1
-    body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    body = []
     label_w = 190
     for i, (label, n) in enumerate(rows):
         y = 4 + i * row_h
