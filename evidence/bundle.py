@@ -36,7 +36,7 @@ from zipstream import ZIP_STORED, ZipStream
 
 from . import blobstore, crypto, signing
 from .charts import catalog_charts
-from .custody import event_payload, sha256_json
+from .custody import canonical_json, event_payload, sha256_json
 from .forms import format_duration
 from .models import Attachment, Case, ComplaintDraft, CustodyEvent, Entry, Timestamp
 from .services import entry_snapshot
@@ -262,9 +262,7 @@ class BundleWriter:
                 .select_related("token", "event").order_by("-event__seq").first())
 
     def custody_jsonl(self) -> bytes:
-        lines = [json.dumps({**event_payload(e), "hash": e.hash}, ensure_ascii=False, sort_keys=True,
-                            separators=(",", ":")) for e in self.events]
-        return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+        return b"".join(canonical_json({**event_payload(e), "hash": e.hash}) + b"\n" for e in self.events)
 
     def timeline_csv(self) -> bytes:
         out = io.StringIO()
@@ -288,11 +286,9 @@ class BundleWriter:
         return complaints.render_docx(body) if fmt == "docx" else complaints.render_pdf(body)
 
     def _complaints_json(self, about) -> list:
-        from .complaints import canonical
-
         out = []
         for d in self.complaints:
-            digest = hashlib.sha256(canonical(json.loads(d.body))).hexdigest()
+            digest = sha256_json(json.loads(d.body))
             out.append({"channel": d.channel, "revision": d.revision, "body_sha256": digest,
                         "saved_at": _utc(d.updated_at),
                         "files": [f"complaints/{d.channel}.docx", f"complaints/{d.channel}.pdf"],

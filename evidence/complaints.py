@@ -30,6 +30,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from .custody import canonical_json
 from .models import Case, ComplaintDraft, Entry
 from .rules import RULES_BY_ID, wording
 
@@ -70,8 +71,7 @@ def draft_body(draft: ComplaintDraft) -> dict:
     return json.loads(draft.body)
 
 
-def canonical(body: dict) -> bytes:
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+canonical = canonical_json  # what a saved draft holds and its custody hash covers
 
 
 # --------------------------------------------------------------------------- generating
