@@ -30,6 +30,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from .bundle import TAG_ZH
 from .custody import canonical_json
 from .models import Case, ComplaintDraft, Entry
 from .rules import RULES_BY_ID, wording
@@ -41,10 +42,6 @@ BLANK = "＿＿＿＿＿＿"
 
 KIND_ZH = {"call": "来电", "sms": "短信/消息", "third_party": "联系第三人", "visit": "上门", "post": "公开曝光",
            "other": "其他"}
-TAG_ZH = {"threat": "威胁", "insult": "辱骂", "obscene": "淫秽", "claimed_police": "冒充警察",
-          "claimed_court": "冒充法院", "claimed_lawyer": "冒充律师", "fake_legal_document": "伪造法律文书",
-          "mentioned_family": "扬言联系家人", "mentioned_employer": "扬言联系单位", "disclosed_debt": "向他人透露债务",
-          "repeated": "频繁来电", "night": "夜间"}
 
 # What the channel is for and what it needs: shown next to the draft (UI language
 # via gettext in the template) and the source of each draft's sections.
