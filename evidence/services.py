@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from . import blobstore
 from .crypto import blind_index
-from .custody import canonical_json, custody_append, sha256_json
+from .custody import _actor_label, canonical_json, custody_append, sha256_json
 from .models import Attachment, Bundle, Case, Entry, EntryRevision, Transcript
 from .timestamps import file_timestamp_request
 
@@ -260,7 +260,7 @@ def bundle_build(*, bundle) -> Bundle:
             Bundle.objects.filter(pk=bundle.pk).update(progress=pct)
 
     actor = bundle.requested_by
-    writer = BundleWriter(bundle.case, actor_label=_actor_label_for(actor), selection=bundle.selection,
+    writer = BundleWriter(bundle.case, actor_label=_actor_label(actor), selection=bundle.selection,
                           progress=progress)
     blob = blobstore.PendingBlob(bundle.case.owner_id, bundle.pk, "bundle")
     try:
@@ -286,10 +286,6 @@ def bundle_build(*, bundle) -> Bundle:
         custody_append(case=bundle.case, actor=actor, action="bundle.export", object_type="bundle",
                        object_id=bundle.pk, content_sha256=bundle.sha256)
     return bundle
-
-
-def _actor_label_for(actor):
-    return f"user:{actor.pk}:{actor.username}" if actor else "system"
 
 
 def bundle_export_file(*, case: Case, path, selection: dict, actor_label="system:export_bundle"):
