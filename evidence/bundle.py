@@ -466,9 +466,7 @@ class BundleWriter:
         from .complaints import _rule_rows
 
         numbers = {str(i.entry.pk): i.number for i in self.entries}
-        rows = []
-        for title, what, cited in _rule_rows(stats.findings):
-            rows.append([title, what, cited])
+        rows = _rule_rows(stats.findings)
         # Which catalog items each rule rests on (1-1, 2-3 …), at most 20 per rule.
         by_rule: dict[str, list[str]] = {}
         for f in stats.findings:
