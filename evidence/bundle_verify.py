@@ -98,12 +98,10 @@ def _check_shape(zf, infos, verdict, max_total_bytes):
 
 def _check_sums(zf, names, verdict) -> dict:
     """Hash every member once; compare with SHA256SUMS. Returns path -> actual sha256."""
-    actual = {}
+    actual, listed = {}, {}
     if "SHA256SUMS" not in names:
         verdict.check("SHA256SUMS", False, "missing file SHA256SUMS")
-        listed = {}
     else:
-        listed = {}
         text = _read_small(zf, "SHA256SUMS").decode("utf-8", "replace")
         for n, line in enumerate(text.splitlines(), 1):
             m = _SUMS_LINE.match(line)
@@ -205,8 +203,7 @@ def _check_custody(zf, names, manifest, verdict):
         if (item.get("attachment_id"), item.get("sha256")) not in recorded:
             verdict.check(str(item.get("path")), False, "not recorded in the custody chain with this SHA-256")
     # Each complaint draft's text was saved through the custody chain with this hash.
-    saved = {(e["object_id"], e["content_sha256"]) for e in events if e.get("action") == "complaint.save"}
-    saved_hashes = {h for _, h in saved}
+    saved_hashes = {e["content_sha256"] for e in events if e.get("action") == "complaint.save"}
     for item in (manifest or {}).get("complaints") or []:
         if item.get("body_sha256") not in saved_hashes:
             verdict.check(f"complaints/{item.get('channel')}", False,
