@@ -367,6 +367,21 @@ def case_share(*, case: Case, actor, level: str, label: str = "", access_expires
     return invitation, token
 
 
+def invitation_refusal(invitation, user, now=None) -> str | None:
+    """Why this user cannot accept this invitation now (a key of the refusals shown), or None."""
+    if invitation.accepted_at is not None:
+        return "used"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= (now or timezone.now()):
+        return "expired"
+    if invitation.case.owner_id == user.pk:
+        return "own_case"
+    if not user.is_lawyer:
+        return "not_lawyer"
+    return None
+
+
 @transaction.atomic
 def invitation_accept(*, invitation, lawyer):
     """A lawyer redeems an invitation: single use, before it expires."""
@@ -375,16 +390,9 @@ def invitation_accept(*, invitation, lawyer):
     # Lock the row: two tabs accepting at once must not both get a grant.
     invitation = Invitation.objects.select_for_update().select_related("case").get(pk=invitation.pk)
     now = timezone.now()
-    if not lawyer.is_lawyer:
-        raise SharingError("not_lawyer")
-    if invitation.accepted_at is not None:
-        raise SharingError("used")
-    if invitation.revoked_at is not None:
-        raise SharingError("revoked")
-    if invitation.expires_at <= now:
-        raise SharingError("expired")
-    if invitation.case.owner_id == lawyer.pk:
-        raise SharingError("own_case")
+    refusal = invitation_refusal(invitation, lawyer, now)
+    if refusal is not None:
+        raise SharingError(refusal)
     invitation.accepted_at, invitation.accepted_by = now, lawyer
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     # A new invitation replaces an earlier grant of the same lawyer on the case.
