@@ -62,6 +62,9 @@ run: deps messages migrate keys
 	$(VENV)/bin/gunicorn config.wsgi -b $(HOST):$(PORT) -w $(WEB_CONCURRENCY) -k gthread --threads 4 --timeout 600 --access-logfile -
 
 test: test-deps messages
+	@# The layers of docs/architecture.md (contracts in pyproject.toml), before anything else.
+	$(VENV)/bin/lint-imports --no-cache
+	@# Random order: pytest-randomly prints the seed; PYTEST_ARGS=--randomly-seed=N replays an order, -p no:randomly turns it off.
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@# The database-sensitive tests again on a real PostgreSQL (installed and started here when root).
 	.ci/postgres-tests -q

@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User, time_zone_choices
+from evidence.lib.zones import time_zone_choices
+
+from .models import User
 
 
 class SignupForm(UserCreationForm):

@@ -1,7 +1,13 @@
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
+from django_otp import user_has_device
+
+from evidence.access import TwoFactorRequired
 
 
 class UserPreferencesMiddleware:
@@ -31,10 +37,6 @@ class UserPreferencesMiddleware:
         return response
 
 
-class TwoFactorRequired(Exception):
-    """Raised by the access helper: a lawyer must pass TOTP before opening a client case."""
-
-
 # Pages a signed-in user can reach before the second step: the step itself,
 # logging out and changing the language.
 _BEFORE_SECOND_STEP = {"otp_verify", "logout", "set_language"}
@@ -55,8 +57,6 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from django_otp import user_has_device
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return None
@@ -68,8 +68,6 @@ class TwoFactorMiddleware:
         return None
 
     def process_exception(self, request, exception):
-        from django_otp import user_has_device
-
         if isinstance(exception, TwoFactorRequired):
             name = "otp_verify" if user_has_device(request.user, confirmed=True) else "otp_setup"
             return _to(name, request)
@@ -77,9 +75,4 @@ class TwoFactorMiddleware:
 
 
 def _to(name, request):
-    from urllib.parse import urlencode
-
-    from django.shortcuts import redirect
-    from django.urls import reverse
-
     return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")

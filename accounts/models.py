@@ -1,16 +1,7 @@
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-def time_zone_choices():
-    # Mainland and the zones our users most often live in come first.
-    first = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau", "UTC"]
-    rest = sorted(z for z in zoneinfo.available_timezones() if z not in first and "/" in z)
-    return [(z, z) for z in first + rest]
 
 
 class User(AbstractUser):

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from evidence.crypto import user_key_create
+from evidence.store.crypto import user_key_create
 
 from .models import User
 
@@ -32,8 +34,6 @@ RECOVERY_CODES = 10
 
 def totp_device_pending(*, user):
     """The TOTP device being set up (unconfirmed until the first good code)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
@@ -42,8 +42,6 @@ def totp_device_pending(*, user):
 def totp_confirm(*, device) -> list[str]:
     """The user proved the authenticator works: switch it on, replace any older
     one, and hand out fresh recovery codes (returned once, stored by django-otp)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -53,8 +51,6 @@ def totp_confirm(*, device) -> list[str]:
 @transaction.atomic
 def recovery_codes_create(*, user) -> list[str]:
     """Single-use codes for a lost phone; new codes invalidate the old ones."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-
     device, _ = StaticDevice.objects.get_or_create(user=user, name="recovery", defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
@@ -66,8 +62,5 @@ def recovery_codes_create(*, user) -> list[str]:
 def otp_disable(*, user):
     """A borrower switches two-factor off: the authenticator and the recovery codes go.
     (Lawyers cannot: the views refuse before this is called.)"""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

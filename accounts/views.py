@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_otp import user_has_device
 
 from .forms import ProfileForm, SignupForm
 from .models import User
@@ -47,7 +48,5 @@ def profile(request):
         user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your settings were saved."))
         return redirect("profile")
-    from django_otp import user_has_device
-
     return render(request, "accounts/profile.html",
                   {"form": form, "has_2fa": user_has_device(request.user, confirmed=True)})

@@ -3,17 +3,20 @@ import base64
 import io
 import logging
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
-from evidence.ratelimit import hit
+from evidence.lib.ratelimit import hit
 
 from .forms import OTPTokenForm
 from .services import otp_disable as otp_disable_service
@@ -38,9 +41,6 @@ def _tries_left(request) -> bool:
 
 
 def _qr_svg(text) -> str:
-    import qrcode
-    import qrcode.image.svg
-
     out = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).save(out)
     return out.getvalue().decode("utf-8")
@@ -72,8 +72,6 @@ def otp_setup(request):
 
 
 def _verify_url():
-    from django.urls import reverse
-
     return reverse("otp_verify")
 
 

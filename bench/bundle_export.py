@@ -157,8 +157,8 @@ def build_case(args, plain: Path) -> dict:
 
     call_command("migrate", verbosity=0)
     from accounts.services import user_create
-    from evidence.services import attachment_add, case_create, entry_create, transcript_save
-    from evidence.uploads import encrypted_upload_from_bytes
+    from evidence.cases.services import attachment_add, case_create, entry_create, transcript_save
+    from evidence.store.uploads import encrypted_upload_from_bytes
 
     rng = random.Random(20261123)
     owner = user_create(username="bench", password=PASSWORD)
@@ -225,7 +225,7 @@ def export_only(args):
     import django
 
     django.setup()
-    from evidence.bundle import BundleWriter
+    from evidence.bundle.writer import BundleWriter
     from evidence.models import Case
 
     case = Case.objects.select_related("owner").get(pk=args.case)
@@ -335,14 +335,14 @@ def phases(res: dict) -> list[tuple[str, float, int]]:
 
 
 HOT_SPOTS = [  # (label, file suffix, function): where an export's time went in past profiles
-    ("entry text: evidence.crypto.keys_for (1 SQL query per field)", "evidence/crypto.py", "keys_for"),
-    ("entry text: decrypt_text", "evidence/crypto.py", "decrypt_text"),
-    ("originals: blobstore.iter_path (decrypt)", "evidence/blobstore.py", "iter_path"),
-    ("catalog.pdf: render_catalog, all of it", "evidence/catalog.py", "render_catalog"),
+    ("entry text: evidence.store.crypto.keys_for (1 SQL query per field)", "evidence/store/crypto.py", "keys_for"),
+    ("entry text: decrypt_text", "evidence/store/crypto.py", "decrypt_text"),
+    ("originals: blobstore.iter_path (decrypt)", "evidence/store/blobstore.py", "iter_path"),
+    ("catalog.pdf: render_catalog, all of it", "evidence/bundle/catalog.py", "render_catalog"),
     ("catalog.pdf: fpdf add_font (load CJK faces)", "fpdf/fpdf.py", "add_font"),
-    ("catalog.pdf: item sections", "evidence/catalog.py", "sections"),
+    ("catalog.pdf: item sections", "evidence/bundle/catalog.py", "sections"),
     ("catalog.pdf: FPDF.text() calls", "fpdf/fpdf.py", "text"),
-    ("catalog.pdf: printed screenshots (load_image)", "evidence/catalog.py", "load_image"),
+    ("catalog.pdf: printed screenshots (load_image)", "evidence/pdf/layout.py", "load_image"),
     ("catalog.pdf: fpdf output (ToC table, font subsets)", "fpdf/fpdf.py", "output"),
 ]
 
@@ -458,7 +458,7 @@ def run(args, work: Path) -> bool:
 
     # (3) verification: ours on the ZIP, sha256sum -c on the unpacked bundle.
     print("  verify_bundle ...", flush=True)
-    from evidence.bundle_verify import verify_bundle
+    from evidence.bundle.verify import verify_bundle
 
     t0 = time.perf_counter()
     report = verify_bundle(str(bundle))

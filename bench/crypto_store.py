@@ -136,7 +136,7 @@ def bench_raw(chunks) -> tuple[float, str]:
 
 
 def bench_store_write(owner_id, chunks, piece: int = MiB) -> tuple[float, uuid.UUID, str, str]:
-    from evidence import blobstore
+    from evidence.store import blobstore
 
     object_id = uuid.uuid4()
     key = f"{object_id.hex}.orig"
@@ -158,7 +158,7 @@ def bench_store_write(owner_id, chunks, piece: int = MiB) -> tuple[float, uuid.U
 
 
 def bench_store_read(owner_id, object_id, key) -> tuple[float, int]:
-    from evidence import blobstore
+    from evidence.store import blobstore
 
     total = 0
     start = time.perf_counter()
@@ -185,8 +185,8 @@ class _NullSink:
 
 def breakdown(owner_id, chunks, object_id, key, data_dir: Path) -> list[tuple[str, float]]:
     """The pieces of (b), each timed alone on the same data, and a cold read for (c)."""
-    from evidence import blobstore
-    from evidence.crypto import blob_ad, keys_for
+    from evidence.store import blobstore
+    from evidence.store.crypto import blob_ad, keys_for
 
     nbytes = len(chunks) * MiB
     rows = []
@@ -463,9 +463,9 @@ def run(args, data_dir: Path) -> bool:
 
     call_command("migrate", verbosity=0)
     from accounts.services import user_create
-    from evidence import blobstore
+    from evidence.store import blobstore
     from evidence.models import Attachment
-    from evidence.services import case_create
+    from evidence.cases.services import case_create
 
     owner = user_create(username="bench", password=PASSWORD)
     case = case_create(owner=owner, lender="bench")

@@ -27,23 +27,32 @@ def run(args, data):
 
     call_command("migrate", verbosity=0)
     from accounts.services import user_create
-    from evidence.custody import custody_append
+    from evidence.custody.actions import Action
+    from evidence.custody.actors import Actor
+    from evidence.custody.chain import custody_append
+    from evidence.custody.door import service
     from evidence.models import Timestamp
-    from evidence.services import case_create
-    from evidence.verify import verify_case
+    from evidence.cases.services import case_create
+    from evidence.custody.verify import verify_case
 
     owner = user_create(username="bench", password="Bench-pass-2026")
     case = case_create(owner=owner, lender="bench")
 
     start = time.perf_counter()
-    # One transaction per 1,000 appends, as a busy worker would commit; each
-    # append still reads the head and writes one hash-linked row.
+    # One transaction per 1,000 appends, as a busy worker would commit; each append goes
+    # through a door as a service's does (a savepoint), reads the head and writes one row.
+    actor = Actor.of(owner)
+
+    @service
+    def append(n):
+        custody_append(case=case, actor=actor, action=Action.CASE_VIEW, object_type="bench", object_id=n,
+                       content_sha256=f"{n:064x}")
+
     done = 0
     while done < args.events:
         with transaction.atomic():
             for _ in range(min(1000, args.events - done)):
-                custody_append(case=case, actor=owner, action="bench.event", object_type="bench",
-                               object_id=done, content_sha256=f"{done:064x}")
+                append(done)
                 done += 1
     append_s = time.perf_counter() - start
 
@@ -58,7 +67,7 @@ def run(args, data):
 
     from django.utils import timezone
 
-    from evidence.timestamps import stamp_pending
+    from evidence.custody.timestamps import stamp_pending
 
     tsa = LocalTSA()
     settings.LIUZHENG_TSA_URLS = [tsa.url]

@@ -50,11 +50,11 @@ def run(args, data) -> bool:
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
     from accounts.services import user_create
-    from evidence.crypto import blind_index
+    from evidence.store.crypto import blind_index
     from evidence.models import Entry
     from evidence.rules import facts_for_case
-    from evidence.services import case_create
-    from evidence.stats import case_findings, case_stats, forget_cached_stats
+    from evidence.cases.services import case_create
+    from evidence.rules.stats import case_findings, case_stats, forget_cached_stats
 
     owner = user_create(username="bench", password="Bench-pass-2026")
     case = case_create(owner=owner, lender="bench", collector_numbers="95188")
@@ -86,7 +86,7 @@ def run(args, data) -> bool:
             contact_relation=rng.choice(["母亲", "同事", "朋友", "担保人"]) if kind == "third_party" else "",
         ))
     # Setup only: encrypting looks the owner's key up per field; memoise it while creating.
-    from evidence import crypto
+    from evidence.store import crypto
 
     keys = crypto.keys_for(owner.pk)
     real_keys_for, crypto.keys_for = crypto.keys_for, lambda user_id: keys

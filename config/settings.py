@@ -1,5 +1,6 @@
 """Liuzheng settings. Every setting comes from the environment (see README's table)."""
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -74,8 +75,6 @@ def _secret_key():
         return path.read_text().strip()
     if PRODUCTION:
         raise ImproperlyConfigured("Set LIUZHENG_SECRET_KEY or LIUZHENG_SECRET_KEY_FILE.")
-    import secrets
-
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -120,6 +119,7 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "evidence.middleware.KeysScopeMiddleware",
+    "evidence.middleware.DamagedEvidenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -234,7 +234,7 @@ MEDIA_ROOT = LIUZHENG_DATA_DIR / "unused-media"
 
 # Our handler comes first and takes every file: Django never writes the
 # plaintext of an upload to its temporary directory or keeps it in memory.
-FILE_UPLOAD_HANDLERS = ["evidence.uploads.EncryptingUploadHandler", "evidence.uploads.BundleVerifyUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["evidence.store.uploads.EncryptingUploadHandler", "evidence.store.uploads.BundleVerifyUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = os.environ.get("LIUZHENG_TMP_DIR") or None
 

@@ -11,6 +11,10 @@ Who may do what, decided here and nowhere else:
 
 A grant is read from the database on every request: revoking it, or its
 expiry, ends access on the very next request, also in tabs already open.
+
+Every load by someone other than the owner is recorded here, in one place, as a
+view of the case (custody.services.case_view_record, at most once an hour): no
+page of a case can forget to tell the owner that a lawyer looked at it.
 """
 import logging
 
@@ -18,13 +22,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from .models import (
+from evidence.custody.services import case_view_record
+from evidence.models import (
     AccessLevel, Attachment, Bundle, Case, CaseAccess, Entry, Invitation, WitnessLink, WitnessSubmission,
 )
 
 READ, EXPORT, WRITE = "read", "export", "write"
 
 security_log = logging.getLogger("liuzheng.security")
+
+
+class TwoFactorRequired(Exception):
+    """A lawyer must pass TOTP before opening a client case (accounts.middleware answers it)."""
 
 
 def active_grant(user, case):
@@ -47,8 +56,6 @@ def _can(user, case, mode) -> bool:
         return False
     if not getattr(user, "is_verified", lambda: False)():
         # Lawyers see many clients' cases: a stolen password alone must not open one.
-        from accounts.middleware import TwoFactorRequired
-
         raise TwoFactorRequired
     return mode == READ or grant.level == AccessLevel.EXPORT
 
@@ -63,10 +70,13 @@ def _load(queryset, pk, user, mode, case_of):
         obj = queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404
-    if not _can(user, case_of(obj), mode):
+    case = case_of(obj)
+    if not _can(user, case, mode):
         if user.is_authenticated:
             security_log.warning("Refused %s of %s %s to user %s", mode, queryset.model.__name__, pk, user.pk)
         raise Http404
+    if case.owner_id != user.pk:
+        case_view_record(case=case, actor=user)
     return obj
 
 
@@ -111,13 +121,6 @@ def submission_get_for_user(user, submission_id) -> WitnessSubmission:
                  lambda s: s.case)
 
 
-def shared_cases_for(user):
-    """Selector: the cases a lawyer holds a live grant on, with the grant."""
-    now = timezone.now()
-    grants = CaseAccess.objects.filter(lawyer=user, revoked_at__isnull=True).select_related("case", "case__owner")
-    return [g for g in grants if g.is_active(now)]
-
-
 # URL names whose views accept evidence files, and the kwarg that names the target.
 UPLOAD_VIEWS = {"entry_create": "case_id", "entry_edit": "entry_id", "witness_submit": "token"}
 
@@ -133,9 +136,7 @@ def upload_owner_for_request(request):
         return None
     target = match.kwargs.get(UPLOAD_VIEWS[match.url_name])
     if match.url_name == "witness_submit":
-        from .tokens import witness_link_for_token
-
-        link = witness_link_for_token(target)
+        link = WitnessLink.for_token(target)
         return link.case.owner_id if link is not None and link.state(timezone.now()) == "open" else None
     try:
         if match.url_name == "entry_create":

@@ -1,5 +1,8 @@
 """Shared fixtures: an isolated data directory per test and the personas of STYLE.md."""
 import os
+import re
+import sys
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -9,6 +12,7 @@ from django.test import Client
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Correct-horse-42"
+ROOT = Path(__file__).resolve().parents[1]
 
 # The browser fixtures, once for all browser test modules: one Chromium per session.
 from tests.browser import browser, page, page_problems  # noqa: E402, F401
@@ -17,7 +21,7 @@ from tests.browser import browser, page, page_problems  # noqa: E402, F401
 @pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path):
     """Every test gets its own master key, blob store and keys."""
-    from evidence.crypto import forget_cached_keys
+    from evidence.store.crypto import forget_cached_keys
 
     root = tmp_path / "var"
     settings.LIUZHENG_DATA_DIR = root
@@ -27,6 +31,79 @@ def data_dir(settings, tmp_path):
     forget_cached_keys()
     yield root
     forget_cached_keys()
+
+
+# Tables whose every write must come through a @service door (evidence.custody.door).
+# Timestamps and data keys are the custody and store machinery's own bookkeeping.
+_DOOR_TABLES = {"evidence_case", "evidence_entry", "evidence_entryrevision", "evidence_attachment",
+                "evidence_transcript", "evidence_bundle", "evidence_invitation", "evidence_caseaccess",
+                "evidence_lawyernote", "evidence_witnesslink", "evidence_witnesssubmission",
+                "evidence_complaintdraft", "evidence_custodyevent", "evidence_custodyerasure"}
+_WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
+_APP_DIRS = tuple(str(ROOT / d) + os.sep for d in ("evidence", "accounts", "config"))
+_TEST_DIR = str(ROOT / "tests") + os.sep
+_MODEL_DIR = str(ROOT / "evidence" / "models") + os.sep
+
+
+def _write_origin():
+    """The innermost frame of our own code behind a SQL statement: app code or a test."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name == __file__ or name.startswith(_MODEL_DIR):
+            # The guards themselves (nested guards call each other), and model methods
+            # (CustodyEvent.save): what counts is who called them.
+            frame = frame.f_back
+            continue
+        if name.startswith(_TEST_DIR):
+            return "test", name, frame.f_lineno
+        if name.startswith(_APP_DIRS) and "/migrations/" not in name:
+            return "app", name, frame.f_lineno
+        frame = frame.f_back
+    return "other", "", 0
+
+
+class DoorGuard:
+    """Watches every SQL write on every connection of this thread: app code that writes a
+    table of the custody domains outside a @service is listed in `leaks` (of the innermost
+    guard only: a test may watch one block of its own under the suite's guard)."""
+
+    _active: list = []
+
+    def __enter__(self):
+        from django.db import connections
+
+        from evidence.custody import door
+
+        self.leaks = []
+
+        def guard(execute, sql, params, many, context):
+            m = _WRITE.match(sql)
+            if m and m.group(2).lower() in _DOOR_TABLES and not door.in_service() and DoorGuard._active[-1] is self:
+                kind, name, line = _write_origin()
+                if kind == "app":
+                    self.leaks.append(f"{m.group(1).upper()} {m.group(2)} outside a service, from {name}:{line}")
+            return execute(sql, params, many, context)
+
+        self._wrappers = [connections[alias].execute_wrapper(guard) for alias in connections]
+        for w in self._wrappers:
+            w.__enter__()
+        DoorGuard._active.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        DoorGuard._active.remove(self)
+        for w in reversed(self._wrappers):
+            w.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def writes_go_through_doors():
+    """Every test: app code that writes a table of the custody domains outside a @service
+    fails it (a test may still set up or tamper with rows directly: tamper tests need to)."""
+    with DoorGuard() as guard:
+        yield
+    assert not guard.leaks, "State changed outside the one door:\n" + "\n".join(guard.leaks)
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +173,7 @@ def grant(case, lawyer, level="view", *, expired=False, revoked=False):
     from django.utils import timezone
 
     from evidence.models import CaseAccess
-    from evidence.services import access_revoke, case_share, invitation_accept
+    from evidence.sharing.services import access_revoke, case_share, invitation_accept
 
     invitation, _ = case_share(case=case, actor=case.owner, level=level)
     access = invitation_accept(invitation=invitation, lawyer=lawyer)
@@ -144,7 +221,7 @@ def witness_link(case, borrower):
 
     from django.utils import timezone
 
-    from evidence.services import witness_link_create
+    from evidence.witness.services import witness_link_create
 
     return witness_link_create(case=case, actor=borrower, name="妈妈", expires_at=timezone.now() + timedelta(days=7),
                                max_submissions=3)
@@ -157,7 +234,7 @@ def anonymous_client(db):
 
 @pytest.fixture
 def case(borrower):
-    from evidence.services import case_create
+    from evidence.cases.services import case_create
 
     return case_create(owner=borrower, lender="借呗", product="借呗", amount_owed="12000",
                        collector_numbers="95188", notes="案件备注")
@@ -167,7 +244,7 @@ def case(borrower):
 def entry(case, borrower):
     from django.utils import timezone
 
-    from evidence.services import entry_create
+    from evidence.cases.services import entry_create
 
     entry, _ = entry_create(case=case, actor=borrower, kind="call", occurred_at=timezone.now(),
                             direction="incoming", number="13800138000", content="不还钱就找你家人", tags=["threat"])
@@ -177,7 +254,7 @@ def entry(case, borrower):
 @pytest.fixture(scope="session")
 def tsa_server():
     """A local RFC 3161 TSA (real `openssl ts -reply`), shared by the whole run."""
-    from .tsa import LocalTSA
+    from tests.tsa import LocalTSA
 
     server = LocalTSA()
     yield server
@@ -195,7 +272,7 @@ def tsa(tsa_server, settings):
 
 
 def make_upload(owner, name, data, content_type=""):
-    from evidence.uploads import encrypted_upload_from_bytes
+    from evidence.store.uploads import encrypted_upload_from_bytes
 
     return encrypted_upload_from_bytes(owner_id=owner.pk, name=name, data=data, content_type=content_type)
 

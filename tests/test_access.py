@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from evidence.services import attachment_add
+from evidence.cases.services import attachment_add
 
 from .conftest import make_upload
 from .media_samples import png_bytes

@@ -166,15 +166,18 @@ class World:
     """One case with everything in it, and a client per persona."""
 
     def __init__(self):
-        from evidence import services
+        from evidence.bundle.services import bundle_request
+        from evidence.cases.services import case_create, entry_create
+        from evidence.sharing.services import case_share
+        from evidence.witness.services import witness_link_create, witness_submission_create
 
         self.owner = _user("owner")
         users = {"other_borrower": _user("other_borrower")}
         for name in ("lawyer_view", "lawyer_export", "revoked_lawyer", "expired_lawyer"):
             users[name] = _user(name, role="lawyer")
         self.users = users
-        self.case = services.case_create(owner=self.owner, lender="借呗")
-        self.entry, _ = services.entry_create(
+        self.case = case_create(owner=self.owner, lender="借呗")
+        self.entry, _ = entry_create(
             case=self.case, actor=self.owner, kind="call", occurred_at=timezone.now(), number="95188",
             uploads=[make_upload(self.owner, "a.png", png_bytes()), make_upload(self.owner, "b.wav", wav_bytes())])
         self.image = self.entry.attachments.get(kind="image")
@@ -183,19 +186,20 @@ class World:
         grant(self.case, users["lawyer_export"], "export")
         grant(self.case, users["revoked_lawyer"], "export", revoked=True)
         grant(self.case, users["expired_lawyer"], "export", expired=True)
-        self.invitation, _ = services.case_share(case=self.case, actor=self.owner, level="view")
-        self.link = services.witness_link_create(case=self.case, actor=self.owner, name="妈妈",
+        self.invitation, _ = case_share(case=self.case, actor=self.owner, level="view")
+        self.link = witness_link_create(case=self.case, actor=self.owner, name="妈妈",
                                                  expires_at=timezone.now() + timedelta(days=1), max_submissions=5)
-        self.submission = services.witness_submission_create(link=self.link, ip="127.0.0.1", user_agent="t",
-                                                             name="李阿姨", consent=True)
-        self.bundle = services.bundle_request(case=self.case, actor=self.owner, selection={})
+        self.submission = witness_submission_create(link=self.link, ip="127.0.0.1", user_agent="t",
+                                                    name="李阿姨", consent=True)
+        self.bundle = bundle_request(case=self.case, actor=self.owner, selection={})
         self.clients = {name: (verified_client(u) if u.is_lawyer else _client_for(u)) for name, u in users.items()}
         self.clients["owner"] = _client_for(self.owner)
         self.clients["anonymous"] = Client()
         self.clients["witness"] = Client()
 
     def url(self, route, key, persona):
-        from evidence import services
+        from evidence.bundle.services import bundle_build
+        from evidence.sharing.services import case_share
 
         values = {
             "case_id": self.case.pk, "entry_id": self.entry.pk, "attachment_id": self.image.pk,
@@ -207,9 +211,9 @@ class World:
         if key == "transcript_edit":
             values["attachment_id"] = self.audio.pk
         if key == "bundle_download":
-            services.bundle_build(bundle=self.bundle)  # a real ZIP to download
+            bundle_build(bundle=self.bundle)  # a real ZIP to download
         if key == "invitation_accept":
-            values["token"] = services.case_share(case=self.case, actor=self.owner, level="view")[1]
+            values["token"] = case_share(case=self.case, actor=self.owner, level="view")[1]
         elif key == "witness_submit":
             values["token"] = self.link.token if persona == "witness" else "Z" * 43
         else:

@@ -145,7 +145,7 @@ def test_statistics_findings_and_a_complaint_on_a_phone(page, page_problems, liv
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from evidence.services import case_create, entry_create
+    from evidence.cases.services import case_create, entry_create
     from tests.conftest import PASSWORD
 
     zone = ZoneInfo("Asia/Shanghai")

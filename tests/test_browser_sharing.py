@@ -38,7 +38,7 @@ def borrower_with_case():
     from django.utils import timezone
 
     from accounts.services import user_create
-    from evidence.services import case_create, entry_create
+    from evidence.cases.services import case_create, entry_create
 
     borrower = user_create(username="xiaoli", password=PASSWORD)
     case = case_create(owner=borrower, lender="借呗", amount_owed="12000")
@@ -115,7 +115,8 @@ def test_a_witness_sends_a_screenshot_and_the_borrower_accepts_it(browser, page,
 def test_a_lawyer_accepts_an_invitation_sets_up_totp_and_downloads_a_bundle(page, page_problems, live_server):
     from accounts.services import user_create
     from evidence.models import Bundle
-    from evidence.services import bundle_build, case_share
+    from evidence.bundle.services import bundle_build
+    from evidence.sharing.services import case_share
 
     _, case = borrower_with_case()
     user_create(username="wang_lawyer", password=PASSWORD, role="lawyer")
@@ -152,7 +153,8 @@ def test_a_lawyer_accepts_an_invitation_sets_up_totp_and_downloads_a_bundle(page
     page.click("#export-bundle")
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/#bundles$"))
     bundle_build(bundle=Bundle.objects.get())  # what the background worker runs
-    page.reload()
+    # The page's own progress poll sees it done and reloads the page, with no poll in flight.
+    page.wait_for_selector(".bundle-row a.btn-brand")
     with page.expect_download() as download_info:
         page.click(".bundle-row a.btn-brand")
     path = download_info.value.path()

@@ -10,9 +10,9 @@ Text signals (phrase suggestions for tags) are in `evidence.rules.signals`.
 """
 from . import cn, us
 from .engine import (
-    NOT_LEGAL_ADVICE, CaseContext, Facts, Finding, Rule, Source, facts_for_case, facts_from_entries, lang_key, pick,
-    run, wording,
+    NOT_LEGAL_ADVICE, CaseContext, Facts, Finding, Rule, Source, facts_from_entries, lang_key, pick, run, wording,
 )
+from .facts import facts_for_case
 
 RULE_SETS = {cn.RULE_SET: cn.RULES, us.RULE_SET: us.RULES}
 DEFAULT_RULE_SET = cn.RULE_SET

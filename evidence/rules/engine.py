@@ -4,7 +4,7 @@ A rule set is a plain list of `Rule`s (cn.py, us.py). A rule rests on one or mor
 `Source`s (a statute, a regulation, a standard…), each with its own force and the
 dates it is in force. The engine
 
-  1. turns entries into `Facts` (plain data, no database),
+  1. turns entries into `Facts` (plain data; facts.py reads them from the database fast),
   2. puts them in time order and in the case's time zone once (`Event`),
   3. gives each rule only the events on days when one of its sources was in force
      (a call made before a standard existed does not count against it),
@@ -18,16 +18,13 @@ and self-regulation (LEGAL-FACTS.md), and `NOT_LEGAL_ADVICE` goes with every pag
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from datetime import timezone as _timezone
 from itertools import groupby
 from operator import attrgetter
 from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-_UTC = _timezone.utc
 LANGS = ("zh-hans", "zh-hant", "en")
 FORCES = ("LAW", "JI", "REG", "STD", "SRO")
 # A breach of these "may violate"; of the others it "does not comply with".
@@ -121,62 +118,6 @@ def facts_from_entries(entries: Iterable, *, text: bool = False) -> list[Facts]:
     return out
 
 
-def facts_for_case(case) -> list[Facts]:
-    """The facts of a case's live entries, for the rules page of a big case.
-
-    Reads only the columns the rules use, as plain rows (no model instances, no
-    decryption), in time order; only third-party entries are loaded whole, for
-    their relation (a guarantor or a spouse is not a third party).
-    """
-    from evidence.crypto import decrypt_many
-    from evidence.models import Entry
-
-    live = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False)
-    # One key lookup for all the relations, not one per row.
-    relations = decrypt_many(owner_id=case.owner_id, table=Entry._meta.db_table,
-                             column=Entry._meta.get_field("contact_relation").column,
-                             items=live.filter(kind=THIRD_PARTY).values_list("pk", "contact_relation"))
-    relations = {str(pk): text for pk, text in relations.items()}
-    rows = live.order_by("occurred_at", "id").values_list(
-        "id", "kind", "occurred_at", "direction", "duration_seconds", "tags", "number_index")
-    # The rows as the database driver returns them: Django's per-value converters
-    # (UUID, aware datetime, JSON) cost more than everything else on a 20,000-entry case.
-    sql, params = rows.query.sql_with_params()
-    from django.db import connections
-
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        raw = cursor.fetchall()
-    no_tags = frozenset()
-    out = []
-    for pk, kind, occurred_at, direction, duration, tags, number_key in raw:
-        pk = _uuid_text(pk)
-        out.append(Facts(pk, kind, _aware_utc(occurred_at), direction or "", duration,
-                         _tag_set(tags) if tags and tags != "[]" else no_tags, number_key or "",
-                         relations.get(pk, "")))
-    return out
-
-
-def _uuid_text(value) -> str:
-    """str(uuid) from a UUID (PostgreSQL) or 32 hex digits (SQLite's char(32))."""
-    if isinstance(value, str) and len(value) == 32:
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
-    return str(value)
-
-
-def _aware_utc(value) -> datetime:
-    """Stored datetimes are UTC (USE_TZ): SQLite gives naive ones (or text), PostgreSQL aware ones."""
-    if value.__class__ is str:
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
-
-
-def _tag_set(value) -> frozenset:
-    if isinstance(value, str):
-        value = json.loads(value)
-    return frozenset(value or ())
-
-
 @dataclass
 class CaseContext:
     """What the borrower tells us about the case, beyond its entries."""
@@ -194,10 +135,7 @@ class CaseContext:
     def for_case(cls, case, *, time_zone=None, **kwargs) -> CaseContext:
         """The case's context: its own time zone (else the owner's), and what the
         borrower said about the debt, the night contacts and a police warning."""
-        from django.conf import settings
-
-        zone = (time_zone or getattr(case, "time_zone", "") or case.owner.time_zone
-                or settings.LIUZHENG_DEFAULT_TIME_ZONE)
+        zone = time_zone or case.zone_name()
         kwargs.setdefault("usurious", bool(getattr(case, "debt_usurious", False)))
         kwargs.setdefault("police_warning_at", getattr(case, "police_warned_at", None))
         kwargs.setdefault("debtor_consented_hours", bool(getattr(case, "consented_night_contact", False)))

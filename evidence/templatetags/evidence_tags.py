@@ -1,6 +1,6 @@
 from django import template
 
-from evidence.forms import format_duration
+from evidence.lib.labels import format_duration
 
 register = template.Library()
 

@@ -10,16 +10,27 @@ document.addEventListener("submit", function (event) {
   });
 });
 // Bundles being built: poll their progress until they are ready, then reload.
-document.querySelectorAll(".bundle-row").forEach(function (row) {
-  if (row.dataset.status !== "queued" && row.dataset.status !== "running") { return; }
-  var bar = row.querySelector(".progress-bar");
-  var timer = setInterval(function () {
+// One request at a time, the next only after the answer, and none once the page is
+// being left: when the page reloads itself (a bundle is ready) no poll is half-way.
+(function () {
+  var rows = Array.prototype.filter.call(document.querySelectorAll(".bundle-row"), function (row) {
+    return row.dataset.status === "queued" || row.dataset.status === "running";
+  });
+  if (!rows.length) { return; }
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  function check(i) {
+    if (leaving) { return; }
+    if (i === rows.length) { setTimeout(function () { check(0); }, 2000); return; }
+    var row = rows[i], bar = row.querySelector(".progress-bar");
     fetch(row.dataset.statusUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
       if (bar) { bar.style.width = s.progress + "%"; bar.parentNode.setAttribute("aria-valuenow", s.progress); }
-      if (s.status === "done" || s.status === "failed") { clearInterval(timer); window.location.reload(); }
-    }).catch(function () { clearInterval(timer); });
-  }, 2000);
-});
+      if (s.status !== "queued" && s.status !== "running") { leaving = true; window.location.reload(); return; }
+      check(i + 1);
+    }).catch(function () { /* offline or signed out: stop; the next page load starts again */ });
+  }
+  setTimeout(function () { check(0); }, 2000);
+})();
 // Refuse a file larger than the server limit before uploading it for minutes.
 document.addEventListener("change", function (event) {
   var input = event.target;

@@ -1,10 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from evidence import blobstore
-from evidence.erase import cases_delete
-from evidence.models import Attachment, UserKey
+from evidence.custody.services import user_erase
 
 
 class Command(BaseCommand):
@@ -26,16 +23,5 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}.")
         if not yes and input(f"Erase {username} and all their evidence for ever? Type the username: ") != username:
             raise CommandError("Not confirmed; nothing was erased.")
-        keys = []
-        for att in Attachment.objects.filter(case__owner=user).only("pk", "thumbnail_size"):
-            keys.append(att.blob_key)
-            if att.has_thumbnail:
-                keys.append(att.thumb_key)
-        with transaction.atomic():
-            # The key first: from this commit on, nothing of theirs decrypts.
-            UserKey.objects.filter(user=user).delete()
-            cases_delete(user.cases.all())
-            user.delete()
-        for key in keys:
-            blobstore.delete(key)
-        self.stdout.write(f"Erased {username}: data key destroyed, {len(keys)} blob(s) deleted.")
+        blobs = user_erase(user=user)
+        self.stdout.write(f"Erased {username}: data key destroyed, {blobs} blob(s) deleted.")

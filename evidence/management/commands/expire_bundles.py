@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from evidence.services import bundle_expire
+from evidence.bundle.services import bundle_expire
 
 
 class Command(BaseCommand):

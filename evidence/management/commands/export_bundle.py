@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from evidence.models import Case
-from evidence.services import bundle_export_file
+from evidence.bundle.services import bundle_export_file
 
 
 class Command(BaseCommand):

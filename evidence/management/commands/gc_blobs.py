@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from evidence import blobstore
+from evidence.store import blobstore
 from evidence.models import Attachment
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from evidence.crypto import master_keyring
+from evidence.store.crypto import master_keyring
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from evidence.crypto import master_keyring, user_key_rewrap
+from evidence.store.crypto import master_keyring, user_key_rewrap
 from evidence.models import UserKey
 
 

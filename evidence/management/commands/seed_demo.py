@@ -21,11 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import user_create, user_update_profile
-from evidence.crypto import keys_scope
-from evidence.demo import recording_wav, sms_screenshot_png
+from evidence.store.crypto import keys_scope
+from evidence.management.demo import recording_wav, sms_screenshot_png
 from evidence.models import Case, Entry
-from evidence.services import case_create, entry_create
-from evidence.uploads import encrypted_upload_from_bytes
+from evidence.cases.services import case_create, entry_create
+from evidence.store.uploads import encrypted_upload_from_bytes
 
 ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 URL = "http://127.0.0.1:8000/"

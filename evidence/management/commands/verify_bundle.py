@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence.bundle_verify import verify_bundle
+from evidence.bundle.verify import verify_bundle
 
 
 class Command(BaseCommand):

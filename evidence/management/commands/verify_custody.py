@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from evidence.models import Case
-from evidence.verify import verify_case
+from evidence.custody.verify import verify_case
 
 
 class Command(BaseCommand):

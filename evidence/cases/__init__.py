@@ -1,0 +1,1 @@
+"""Cases and their evidence: entries, attachments, revisions, trash, transcripts, the timeline."""

@@ -1,0 +1,1 @@
+"""Sharing a case with lawyers: invitations, grants, revocation, the access log, notes."""
