@@ -65,7 +65,9 @@ def user_may(user, case, mode) -> bool:
     return _can(user, case, mode)
 
 
-def _load(queryset, pk, user, mode, case_of):
+def _load(queryset, pk, user, mode, case_of, pending=lambda obj: False):
+    """The object, if the user has `mode` on its case; else 404. `pending(obj)`: held out of
+    the case until its owner decides (a witness submission), so only the owner sees it."""
     try:
         obj = queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
@@ -76,6 +78,8 @@ def _load(queryset, pk, user, mode, case_of):
             security_log.warning("Refused %s of %s %s to user %s", mode, queryset.model.__name__, pk, user.pk)
         raise Http404
     if case.owner_id != user.pk:
+        if pending(obj):
+            raise Http404
         case_view_record(case=case, actor=user)
     return obj
 
@@ -85,17 +89,13 @@ def case_get_for_user(user, case_id, mode=READ) -> Case:
 
 
 def entry_get_for_user(user, entry_id, mode=READ) -> Entry:
-    entry = _load(Entry.objects.select_related("case", "case__owner"), entry_id, user, mode, lambda e: e.case)
-    if entry.witness_pending and entry.case.owner_id != user.pk:
-        raise Http404  # not part of the case until the owner accepts it
-    return entry
+    return _load(Entry.objects.select_related("case", "case__owner"), entry_id, user, mode, lambda e: e.case,
+                 pending=lambda e: e.witness_pending)
 
 
 def attachment_get_for_user(user, attachment_id, mode=READ) -> Attachment:
-    att = _load(Attachment.objects.select_related("case", "entry"), attachment_id, user, mode, lambda a: a.case)
-    if att.entry.witness_pending and att.case.owner_id != user.pk:
-        raise Http404
-    return att
+    return _load(Attachment.objects.select_related("case", "entry"), attachment_id, user, mode, lambda a: a.case,
+                 pending=lambda a: a.entry.witness_pending)
 
 
 def bundle_get_for_user(user, bundle_id, mode=EXPORT) -> Bundle:
