@@ -18,7 +18,7 @@ Then, one after the other:
   export    BundleWriter(case).stream() into a file, in a child process (Python and
             Django startup excluded from the time); its RSS is sampled every 50 ms
             and its kernel high-water mark (VmHWM) read at the end
-  verify    evidence.bundle_verify.verify_bundle(zip) against `sha256sum -c
+  verify    evidence.bundle.verify.verify_bundle(zip) against `sha256sum -c
             SHA256SUMS` in the bundle unpacked with zipfile (the unpacking is not timed)
 
 Targets (issue): export <= 2x zip's time (decryption and catalog.pdf included),

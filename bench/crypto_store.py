@@ -5,9 +5,9 @@ In one run, on the same random data held in memory:
 
   (a) raw limit   one pass of AES-256-GCM (`cryptography`, fresh nonce per 1 MiB
                   chunk) plus SHA-256 (`hashlib`); nothing is written
-  (b) store write evidence.blobstore.PendingBlob: hash + encrypt + write, then
+  (b) store write evidence.store.blobstore.PendingBlob: hash + encrypt + write, then
                   commit (final segment, fsync, rename); fed 1 MiB per write
-  (c) store read  evidence.blobstore.iter_plain: decrypt + stream every chunk of
+  (c) store read  evidence.store.blobstore.iter_plain: decrypt + stream every chunk of
                   the blob (b) wrote
 
 then a multipart upload of an MP4 (1 GB by default) to the entry form of a

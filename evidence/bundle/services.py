@@ -64,7 +64,7 @@ def bundle_finish(*, bundle: Bundle, blob, file_name: str, manifest_sha256: str)
 
 @service(durable=True)
 def bundle_fail(*, bundle: Bundle, error: str) -> Bundle:
-    """An export that could not be finished (a damaged original, the worker stopped): said, not hidden."""
+    """An export that could not be finished (a damaged original, a full disk): said, not hidden."""
     bundle.status = Bundle.Status.FAILED
     bundle.error = error[:2000]
     bundle.save(update_fields=["status", "error"])
@@ -74,11 +74,9 @@ def bundle_fail(*, bundle: Bundle, error: str) -> Bundle:
     return bundle
 
 
-@service
+@service(when=lambda *, bundle, actor, first_byte=0: not first_byte)
 def bundle_download_record(*, bundle: Bundle, actor, first_byte: int = 0):
     """A bundle leaves the system: recorded when a download starts (a resumed one is the same)."""
-    if first_byte:
-        return None
     return custody_append(case=bundle.case, actor=Actor.of(actor), action=Action.BUNDLE_DOWNLOAD,
                           object_type="bundle", object_id=bundle.pk, content_sha256=bundle.sha256)
 
@@ -106,7 +104,8 @@ def bundle_expire(*, now=None) -> int:
 
 
 def _requester(bundle: Bundle) -> Actor:
-    return Actor.of(bundle.requested_by) if bundle.requested_by_id else Actor.system("export_bundle")
+    # A requester deleted since is "system", as the chain has always said.
+    return Actor.of(bundle.requested_by) if bundle.requested_by_id else Actor.system()
 
 
 @service(durable=True)

@@ -163,10 +163,9 @@ class BundleWriter:
         return timezone.localtime(dt, self.zone) if dt else None
 
     def _night(self, entry) -> bool:
-        """Outside the hours the case's rule set permits, judged where the borrower was."""
-        stats = self.stats()
-        return outside_permitted(stats.permitted, timezone.localtime(entry.occurred_at,
-                                                                     zoneinfo.ZoneInfo(stats.zone)).hour)
+        """Outside the hours the case's rule set permits, on the local time the bundle prints
+        (the owner's zone): a 夜间 mark must agree with the time printed beside it."""
+        return outside_permitted(self.stats().permitted, self._local(entry.occurred_at).hour)
 
     def _fmt(self, dt, seconds=False):
         local = self._local(dt)

@@ -13,7 +13,7 @@ from evidence.custody.actions import Action
 from evidence.custody.actors import Actor
 from evidence.custody.chain import custody_append
 from evidence.custody.door import service
-from evidence.custody.services import recently_recorded
+from evidence.custody.services import is_owner, recently_recorded
 from evidence.custody.snapshots import (
     CASE_EDITABLE, CASE_FIELDS, CASE_RULE_FIELDS, ENTRY_FIELDS, case_snapshot, entry_snapshot,
 )
@@ -189,28 +189,25 @@ def attachment_add(*, entry: Entry, actor, upload) -> Attachment:
     return att
 
 
-@service
+def _serving_recorded(*, attachment: Attachment, actor, download: bool, first_byte: int = 0) -> bool:
+    if download:
+        return not first_byte  # a resumed download (a Range from a later byte) is the same download
+    actor = Actor.of(actor)
+    return not is_owner(actor, attachment.case) and not recently_recorded(
+        case=attachment.case, actor=actor, action=Action.ATTACHMENT_VIEW, object_id=attachment.pk)
+
+
+@service(when=_serving_recorded)
 def attachment_serve_record(*, attachment: Attachment, actor, download: bool, first_byte: int = 0):
     """An original leaves the store: the custody chain says who took it (docs/integrity.md).
 
-    A download is recorded each time it starts (no Range, or a Range from byte 0; a
-    resumed download is the same download). An inline view (the image, the audio
-    player, which asks for many ranges) is recorded for anyone but the owner, once per
-    person, file and hour, like a view of the case.
+    A download is recorded each time it starts (no Range, or a Range from byte 0). An inline
+    view (the image, the audio player, which asks for many ranges) is recorded for anyone but
+    the owner, once per person, file and hour, like a view of the case.
     """
-    actor = Actor.of(actor)
-    if download:
-        if first_byte:
-            return None
-        action = Action.ATTACHMENT_DOWNLOAD
-    else:
-        if actor.user_or_none is not None and actor.user.pk == attachment.case.owner_id:
-            return None
-        if recently_recorded(case=attachment.case, actor=actor, action=Action.ATTACHMENT_VIEW, object_id=attachment.pk):
-            return None
-        action = Action.ATTACHMENT_VIEW
-    return custody_append(case=attachment.case, actor=actor, action=action, object_type="attachment",
-                          object_id=attachment.pk, content_sha256=attachment.sha256)
+    return custody_append(case=attachment.case, actor=Actor.of(actor),
+                          action=Action.ATTACHMENT_DOWNLOAD if download else Action.ATTACHMENT_VIEW,
+                          object_type="attachment", object_id=attachment.pk, content_sha256=attachment.sha256)
 
 
 # --------------------------------------------------------------------------- transcripts

@@ -24,13 +24,20 @@ class _Call:
 _current: ContextVar[_Call | None] = ContextVar("liuzheng_service", default=None)
 
 
-def service(fn=None, *, durable: bool = False, no_event: str = ""):
+def service(fn=None, *, durable: bool = False, no_event: str = "", when=None):
     """Mark a state change. durable=True for a door nobody may call inside another
-    transaction (STYLE.md habit 9): a caller that wraps it by mistake fails at once."""
+    transaction (STYLE.md habit 9): a caller that wraps it by mistake fails at once.
+
+    when: a read, called with the same arguments before the transaction opens; False means
+    there is nothing to record and the door returns None without a transaction. On SQLite
+    every transaction takes the write lock, and the doors called on reads (a lawyer's page
+    view, the audio player's ranges) must not queue behind an upload for nothing."""
 
     def wrap(fn):
         @functools.wraps(fn)
         def door(*args, **kwargs):
+            if when is not None and not when(*args, **kwargs):
+                return None
             token = _current.set(_Call(fn.__qualname__))
             try:
                 with transaction.atomic(durable=durable):

@@ -29,17 +29,23 @@ def recently_recorded(*, case, actor: Actor, action: Action, object_id) -> bool:
                                        created_at__gte=since).exists()
 
 
-@service
+def is_owner(actor: Actor, case) -> bool:
+    return actor.user_or_none is not None and actor.user.pk == case.owner_id
+
+
+def _view_wanted(*, case, actor) -> bool:
+    actor = Actor.of(actor)
+    return not is_owner(actor, case) and not recently_recorded(case=case, actor=actor, action=Action.CASE_VIEW,
+                                                               object_id=case.pk)
+
+
+@service(when=_view_wanted)
 def case_view_record(*, case, actor):
     """Someone other than the owner opened a page of the case (access.py calls this for
     every load): the owner sees it in the access log. The owner's own views are not
     events; the chain would fill with them."""
-    actor = Actor.of(actor)
-    if actor.user_or_none is not None and actor.user.pk == case.owner_id:
-        return None
-    if recently_recorded(case=case, actor=actor, action=Action.CASE_VIEW, object_id=case.pk):
-        return None
-    return custody_append(case=case, actor=actor, action=Action.CASE_VIEW, object_type="case", object_id=case.pk)
+    return custody_append(case=case, actor=Actor.of(actor), action=Action.CASE_VIEW, object_type="case",
+                          object_id=case.pk)
 
 
 def _blob_keys_of(user) -> list[str]:

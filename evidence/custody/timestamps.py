@@ -6,7 +6,7 @@ get a token from a time-stamping authority, in the background: the user never
 waits for a TSA, and an unreachable TSA only delays the token (retry with
 backoff), it never loses the item.
 
-Many pending hashes go into one request through a Merkle tree (evidence.merkle),
+Many pending hashes go into one request through a Merkle tree (evidence.lib.merkle),
 so 1,000 uploads cost one round trip, not 1,000; a single pending hash is
 timestamped directly, which `openssl ts -verify -digest` checks with no extra step.
 """

@@ -479,3 +479,26 @@ def test_the_catalog_has_the_charts_and_findings(exported, tmp_path):
             break
     else:
         raise AssertionError("no page with the charts")
+
+
+@pytest.mark.parametrize("rule_set, hour, night", [("cn", 21, False), ("cn", 22, True), ("us", 20, False),
+                                                   ("us", 21, True), ("us", 7, True), ("cn", 8, False)])
+def test_night_in_the_bundle_follows_the_case_rule_set(borrower, rule_set, hour, night):
+    """证明目的 marks a call （夜间） outside the permitted hours of the case's rule set
+    (China 08:00–22:00, the FDCPA 08:00–21:00), as the findings do, not a fixed 22:00."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from evidence.bundle.writer import BundleWriter
+    from evidence.cases.services import case_create, entry_create
+
+    case = case_create(owner=borrower, lender="借呗", rule_set=rule_set)
+    when = datetime(2026, 3, 2, hour, 30, tzinfo=ZoneInfo(borrower.time_zone))
+    entry_create(case=case, actor=borrower, kind="call", direction="incoming", occurred_at=when, number="95188")
+    writer = BundleWriter(case, actor_label="system", selection={})
+    manifest = json.loads(writer.manifest())
+    [item] = manifest["entries"]
+    assert ("（夜间）" in item["purpose"]) is night
+    start, end = (8, 22) if rule_set == "cn" else (8, 21)
+    stats = dict(map(tuple, writer.catalog_data()["stats"]))
+    assert stats[f"其中夜间（{end:02d}:00–{start:02d}:00）"] == ("1" if night else "0")

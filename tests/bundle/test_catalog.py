@@ -1,4 +1,4 @@
-"""catalog.pdf: the printed 证据目录 (evidence/catalog.py).
+"""catalog.pdf: the printed 证据目录 (evidence/bundle/catalog.py on evidence/pdf/).
 
 Checked through poppler, as a lawyer's PDF reader would see it: the text layer
 (pdftotext), the embedded fonts (pdffonts) and page images (pdftoppm) written to

@@ -254,3 +254,28 @@ def test_the_suite_catches_app_code_writing_outside_a_door(world, monkeypatch):
         service(lambda: exec(sneaky, {"Entry": Entry, "pk": pk}))()
         Entry.objects.filter(pk=pk).update(direction="incoming")  # a test tampering on purpose
     assert guard.leaks == []
+
+
+def test_a_door_with_nothing_to_record_opens_no_transaction(world, client):
+    """On SQLite every transaction takes the write lock: the audio player's ranged requests
+    of the owner, and a lawyer's pages already recorded this hour, must not queue behind an
+    upload for a door that records nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from evidence.access import case_get_for_user
+
+    client.force_login(world["owner"], backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("attachment_file", args=[world["audio"].pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 206
+    assert not [q for q in queries if "SAVEPOINT" in q["sql"].upper()]
+    lawyer = world["lawyer"]
+    custody.case_view_record(case=world["case"], actor=lawyer)  # recorded once this hour
+    with CaptureQueriesContext(connection) as queries:
+        assert custody.case_view_record(case=world["case"], actor=lawyer) is None
+    assert not [q for q in queries if "SAVEPOINT" in q["sql"].upper()]
+    assert CustodyEvent.objects.filter(action="case.view").count() == 1
+    assert case_get_for_user(world["owner"], world["case"].pk) == world["case"]

@@ -2,7 +2,7 @@
 
 Everything goes through the real services (case_create, entry_create, encrypted
 uploads), so the demo data is encrypted, hashed and in the custody chain exactly
-like a borrower's own; the files are generated on the fly (evidence.demo).
+like a borrower's own; the files are generated on the fly (evidence.management.demo).
 All people, numbers and organisations are invented.
 """
 from __future__ import annotations
