@@ -36,3 +36,8 @@ class Action(models.TextChoices):
 ACCESS_LOG = [Action.CASE_VIEW, Action.ATTACHMENT_VIEW, Action.ATTACHMENT_DOWNLOAD, Action.BUNDLE_REQUEST,
               Action.BUNDLE_EXPORT, Action.BUNDLE_DOWNLOAD, Action.INVITATION_ACCEPT, Action.CASE_SHARE,
               Action.CASE_UNSHARE]
+
+# The actions whose content_sha256 is the object's content after the change (a case's or an
+# entry's snapshot, a file's bytes): what verify.py compares the stored object with.
+CONTENT_ACTIONS = [Action.CASE_CREATE, Action.CASE_UPDATE, Action.ENTRY_CREATE, Action.ENTRY_UPDATE,
+                   Action.ENTRY_TRASH, Action.ENTRY_RESTORE, Action.ATTACHMENT_ADD]

@@ -13,6 +13,7 @@ from evidence.models import Attachment, Case, CustodyEvent, Entry
 from evidence.store import blobstore
 from evidence.store.crypto import DecryptionError, keys_scope
 
+from .actions import CONTENT_ACTIONS
 from .chain import GENESIS, event_hash
 from .snapshots import case_snapshot, entry_snapshot
 
@@ -46,9 +47,13 @@ def verify_chain(case: Case, report: Report):
 
 
 def _last_hashes(case: Case) -> dict:
-    """object id -> content hash of the newest event about it."""
+    """object id -> content hash of the newest event that recorded its content.
+
+    Only the actions that record what a case, an entry or a file now holds count: a
+    lawyer's view (no hash) or a transcript saved on a recording (the transcript's hash)
+    says nothing about the object's content and must not read as tampering."""
     latest = {}
-    for object_id, content in (CustodyEvent.objects.filter(case=case).order_by("seq")
+    for object_id, content in (CustodyEvent.objects.filter(case=case, action__in=CONTENT_ACTIONS).order_by("seq")
                                .values_list("object_id", "content_sha256")):
         latest[object_id] = content
     return latest

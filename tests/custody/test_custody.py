@@ -114,6 +114,26 @@ def test_verify_passes_an_untouched_case(evidence):
     assert code == 0 and "All custody chains and files verified" in out
 
 
+def test_verify_raises_no_alarm_after_ordinary_use(evidence, borrower, shared_case, lawyer_view):
+    """A lawyer opening the case (a view, no hash) and a transcript saved on a recording (the
+    transcript's hash, on the recording's id) are not changes of the case or of the file:
+    verify_custody must not call them tampering."""
+    from evidence.cases.services import transcript_save
+    from evidence.custody.services import case_view_record
+    from tests.media_samples import wav_bytes
+
+    recording = attachment_add(entry=evidence.entry, actor=borrower, upload=make_upload(borrower, "r.wav",
+                                                                                         wav_bytes()))
+    transcript_save(attachment=recording, actor=borrower, text="[00:01] 还钱")
+    case_view_record(case=shared_case, actor=lawyer_view)
+    assert CustodyEvent.objects.filter(action__in=["case.view", "transcript.save"]).count() == 2
+    code, out = verify()
+    assert code == 0, out
+    attacker_sql("UPDATE evidence_attachment SET sha256 = %s WHERE id = %s", ["0" * 64, recording.pk.hex])
+    code, out = verify()
+    assert code == 1 and f"file {recording.pk}" in out  # and still catches a real change
+
+
 def test_verify_catches_a_changed_stored_hash(evidence):
     attacker_sql("UPDATE evidence_attachment SET sha256 = %s", ["0" * 64])
     code, out = verify()
