@@ -30,7 +30,6 @@ log = logging.getLogger("liuzheng.bundle")
 @service(durable=True)
 def bundle_request(*, case: Case, actor, selection: dict) -> Bundle:
     """Queue an export; the worker builds it (a big case takes minutes, nobody waits)."""
-    actor = Actor.of(actor)
     bundle = Bundle.objects.create(case=case, requested_by=actor.user_or_none, selection=selection)
     custody_append(case=case, actor=actor, action=Action.BUNDLE_REQUEST, object_type="bundle", object_id=bundle.pk,
                    content_sha256=sha256_json(selection))
@@ -77,7 +76,7 @@ def bundle_fail(*, bundle: Bundle, error: str) -> Bundle:
 @service(when=lambda *, bundle, actor, first_byte=0: not first_byte)
 def bundle_download_record(*, bundle: Bundle, actor, first_byte: int = 0):
     """A bundle leaves the system: recorded when a download starts (a resumed one is the same)."""
-    return custody_append(case=bundle.case, actor=Actor.of(actor), action=Action.BUNDLE_DOWNLOAD,
+    return custody_append(case=bundle.case, actor=actor, action=Action.BUNDLE_DOWNLOAD,
                           object_type="bundle", object_id=bundle.pk, content_sha256=bundle.sha256)
 
 
@@ -111,7 +110,8 @@ def _requester(bundle: Bundle) -> Actor:
 @service(durable=True)
 def bundle_export_file_record(*, case: Case, file_name: str, sha256: str, actor: Actor):
     """The command-line export (manage.py export_bundle) wrote a bundle to a file."""
-    return custody_append(case=case, actor=actor, action=Action.BUNDLE_EXPORT, object_type="bundle", object_id=file_name, content_sha256=sha256)
+    return custody_append(case=case, actor=actor, action=Action.BUNDLE_EXPORT, object_type="bundle",
+                          object_id=file_name, content_sha256=sha256)
 
 
 # --------------------------------------------------------------------------- the worker's job

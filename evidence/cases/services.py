@@ -13,7 +13,7 @@ from evidence.custody.actions import Action
 from evidence.custody.actors import Actor
 from evidence.custody.chain import custody_append
 from evidence.custody.door import service
-from evidence.custody.services import is_owner, recently_recorded
+from evidence.custody.services import first_view_this_hour
 from evidence.custody.snapshots import (
     CASE_EDITABLE, CASE_FIELDS, CASE_RULE_FIELDS, ENTRY_FIELDS, case_snapshot, entry_snapshot,
 )
@@ -30,7 +30,7 @@ log = logging.getLogger("liuzheng.entries")
 
 @service
 def case_create(*, owner, actor=None, **fields) -> Case:
-    actor = Actor.of(actor or owner)
+    actor = actor or Actor.of(owner)
     case = Case(owner=owner, **{f: fields.get(f) or ("" if f != "overdue_since" else None) for f in CASE_FIELDS})
     for f, default in CASE_RULE_FIELDS.items():
         setattr(case, f, fields.get(f) if fields.get(f) not in (None, "") else default)
@@ -48,7 +48,7 @@ def case_update(*, case: Case, actor, **fields) -> Case:
     for f in changed:
         setattr(case, f, fields[f])
     case.save()
-    custody_append(case=case, actor=Actor.of(actor), action=Action.CASE_UPDATE, object_type="case",
+    custody_append(case=case, actor=actor, action=Action.CASE_UPDATE, object_type="case",
                    object_id=case.pk, content_sha256=sha256_json(case_snapshot(case)))
     return case
 
@@ -74,7 +74,6 @@ def entry_create(*, case: Case, actor, uploads=(), client_token=None, witness_pe
     A repeated client_token (double tap, browser retry) returns the first
     entry instead of creating a second one.
     """
-    actor = Actor.of(actor)
     if client_token:
         existing = Entry.objects.filter(case=case, client_token=client_token).first()
         if existing:
@@ -101,7 +100,6 @@ def entry_create(*, case: Case, actor, uploads=(), client_token=None, witness_pe
 @service
 def entry_update(*, entry: Entry, actor, uploads=(), **fields) -> Entry:
     """Edit an entry; its previous state is kept as a revision."""
-    actor = Actor.of(actor)
     before = entry_snapshot(entry)
     changed = [f for f in ENTRY_FIELDS if f in fields and json_value(fields[f]) != before[f]]
     if changed:
@@ -125,8 +123,8 @@ def entry_trash(*, entry: Entry, actor, reason: str) -> Entry:
         return entry
     entry.trashed_at = timezone.now()
     entry.trash_reason = reason
-    entry.save(update_fields=["trashed_at", "trash_reason", "witness_pending", "updated_at"])
-    custody_append(case=entry.case, actor=Actor.of(actor), action=Action.ENTRY_TRASH, object_type="entry",
+    entry.save(update_fields=["trashed_at", "trash_reason", "updated_at"])
+    custody_append(case=entry.case, actor=actor, action=Action.ENTRY_TRASH, object_type="entry",
                    object_id=entry.pk, content_sha256=sha256_json(entry_snapshot(entry)))
     return entry
 
@@ -137,7 +135,7 @@ def entry_restore(*, entry: Entry, actor) -> Entry:
         return entry
     entry.trashed_at = None
     entry.save(update_fields=["trashed_at", "updated_at"])
-    custody_append(case=entry.case, actor=Actor.of(actor), action=Action.ENTRY_RESTORE, object_type="entry",
+    custody_append(case=entry.case, actor=actor, action=Action.ENTRY_RESTORE, object_type="entry",
                    object_id=entry.pk, content_sha256=sha256_json(entry_snapshot(entry)))
     return entry
 
@@ -160,7 +158,6 @@ def attachment_add(*, entry: Entry, actor, upload) -> Attachment:
 
     Courts need the original bytes: the blob is the upload itself, never re-encoded.
     """
-    actor = Actor.of(actor)
     info = upload.inspect()
     owner = entry.case.owner
     att = Attachment(
@@ -192,9 +189,8 @@ def attachment_add(*, entry: Entry, actor, upload) -> Attachment:
 def _serving_recorded(*, attachment: Attachment, actor, download: bool, first_byte: int = 0) -> bool:
     if download:
         return not first_byte  # a resumed download (a Range from a later byte) is the same download
-    actor = Actor.of(actor)
-    return not is_owner(actor, attachment.case) and not recently_recorded(
-        case=attachment.case, actor=actor, action=Action.ATTACHMENT_VIEW, object_id=attachment.pk)
+    return first_view_this_hour(case=attachment.case, actor=actor, action=Action.ATTACHMENT_VIEW,
+                                object_id=attachment.pk)
 
 
 @service(when=_serving_recorded)
@@ -205,7 +201,7 @@ def attachment_serve_record(*, attachment: Attachment, actor, download: bool, fi
     view (the image, the audio player, which asks for many ranges) is recorded for anyone but
     the owner, once per person, file and hour, like a view of the case.
     """
-    return custody_append(case=attachment.case, actor=Actor.of(actor),
+    return custody_append(case=attachment.case, actor=actor,
                           action=Action.ATTACHMENT_DOWNLOAD if download else Action.ATTACHMENT_VIEW,
                           object_type="attachment", object_id=attachment.pk, content_sha256=attachment.sha256)
 
@@ -216,7 +212,6 @@ def attachment_serve_record(*, attachment: Attachment, actor, download: bool, fi
 @service
 def transcript_save(*, attachment: Attachment, actor, text: str):
     """录音文字整理稿: a new version each time; the old ones stay."""
-    actor = Actor.of(actor)
     current = attachment.transcripts.first()
     if current is not None and current.text == text:
         return current

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 
 from evidence.custody.actions import Action
-from evidence.custody.actors import Actor
 from evidence.custody.chain import custody_append
 from evidence.custody.door import service
 from evidence.lib.canonical import canonical_json
@@ -14,7 +13,6 @@ from evidence.models import Case, ComplaintDraft
 @service(durable=True)
 def complaint_save(*, case: Case, channel: str, body: dict, actor):
     """Save a complaint draft (encrypted); the custody chain records the hash of its canonical JSON."""
-    actor = Actor.of(actor)
     text = canonical_json(body).decode("utf-8")
     draft = ComplaintDraft.objects.select_for_update().filter(case=case, channel=channel).first()
     if draft is not None and draft.body == text:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from .actors import Actor
+
 
 @dataclass
 class _Call:
@@ -36,6 +38,9 @@ def service(fn=None, *, durable: bool = False, no_event: str = "", when=None):
     def wrap(fn):
         @functools.wraps(fn)
         def door(*args, **kwargs):
+            # The one place a caller's User becomes an Actor: services see only Actors.
+            if kwargs.get("actor") is not None:
+                kwargs["actor"] = Actor.of(kwargs["actor"])
             if when is not None and not when(*args, **kwargs):
                 return None
             token = _current.set(_Call(fn.__qualname__))
@@ -56,7 +61,7 @@ def in_service() -> bool:
     return _current.get() is not None
 
 
-def claim_event() -> str:
+def claim_event() -> None:
     """Called by custody_append: the service it belongs to may append one event."""
     call = _current.get()
     if call is None:
@@ -64,4 +69,3 @@ def claim_event() -> str:
     if call.events:
         raise RuntimeError(f"{call.name} appended a second custody event: one door, one event")
     call.events += 1
-    return call.name

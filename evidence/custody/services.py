@@ -23,20 +23,18 @@ log = logging.getLogger("liuzheng.custody")
 VIEW_EVENT_EVERY_SECONDS = 3600
 
 
-def recently_recorded(*, case, actor: Actor, action: Action, object_id) -> bool:
+def first_view_this_hour(*, case, actor: Actor, action: Action, object_id) -> bool:
+    """Whether someone other than the owner looking at the case (or a file of it) is to be
+    recorded: the owner's own views never are, anyone else's once per object and hour."""
+    if actor.user_or_none is not None and actor.user.pk == case.owner_id:
+        return False
     since = timezone.now() - timedelta(seconds=VIEW_EVENT_EVERY_SECONDS)
-    return CustodyEvent.objects.filter(case=case, actor_label=actor.label, action=action, object_id=str(object_id),
-                                       created_at__gte=since).exists()
-
-
-def is_owner(actor: Actor, case) -> bool:
-    return actor.user_or_none is not None and actor.user.pk == case.owner_id
+    return not CustodyEvent.objects.filter(case=case, actor_label=actor.label, action=action,
+                                           object_id=str(object_id), created_at__gte=since).exists()
 
 
 def _view_wanted(*, case, actor) -> bool:
-    actor = Actor.of(actor)
-    return not is_owner(actor, case) and not recently_recorded(case=case, actor=actor, action=Action.CASE_VIEW,
-                                                               object_id=case.pk)
+    return first_view_this_hour(case=case, actor=actor, action=Action.CASE_VIEW, object_id=case.pk)
 
 
 @service(when=_view_wanted)
@@ -44,7 +42,7 @@ def case_view_record(*, case, actor):
     """Someone other than the owner opened a page of the case (access.py calls this for
     every load): the owner sees it in the access log. The owner's own views are not
     events; the chain would fill with them."""
-    return custody_append(case=case, actor=Actor.of(actor), action=Action.CASE_VIEW, object_type="case",
+    return custody_append(case=case, actor=actor, action=Action.CASE_VIEW, object_type="case",
                           object_id=case.pk)
 
 

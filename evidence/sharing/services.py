@@ -23,7 +23,6 @@ class SharingError(Exception):
 @service(durable=True)
 def case_share(*, case: Case, actor, level: str, label: str = "", access_expires_at=None):
     """Invite a lawyer to one case. Returns (invitation, token); the token is shown once, only its hash is kept."""
-    actor = Actor.of(actor)
     token, lookup, digest = new_token()
     invitation = Invitation(case=case, created_by=actor.user, label=label, lookup=lookup, token_hash=digest,
                             level=level, access_expires_at=access_expires_at,
@@ -78,7 +77,7 @@ def invitation_revoke(*, invitation, actor):
         return invitation
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    custody_append(case=invitation.case, actor=Actor.of(actor), action=Action.CASE_UNSHARE,
+    custody_append(case=invitation.case, actor=actor, action=Action.CASE_UNSHARE,
                    object_type="invitation", object_id=invitation.pk)
     return invitation
 
@@ -86,7 +85,6 @@ def invitation_revoke(*, invitation, actor):
 @service(durable=True)
 def access_revoke(*, access, actor):
     """Takes effect on the lawyer's next request: access is checked per request."""
-    actor = Actor.of(actor)
     if access.revoked_at is not None:
         return access
     access.revoked_at, access.revoked_by = timezone.now(), actor.user

@@ -20,7 +20,6 @@ class WitnessLinkClosed(Exception):
 
 @service(durable=True)
 def witness_link_create(*, case: Case, actor, name: str, expires_at, max_submissions: int):
-    actor = Actor.of(actor)
     token, lookup, digest = new_token()
     link = WitnessLink(case=case, created_by=actor.user, name=name, lookup=lookup, token_hash=digest, token=token,
                        expires_at=expires_at, max_submissions=max_submissions)
@@ -37,7 +36,7 @@ def witness_link_revoke(*, link, actor):
         return link
     link.revoked_at = timezone.now()
     link.save(update_fields=["revoked_at"])
-    custody_append(case=link.case, actor=Actor.of(actor), action=Action.WITNESS_LINK_REVOKE,
+    custody_append(case=link.case, actor=actor, action=Action.WITNESS_LINK_REVOKE,
                    object_type="witness_link", object_id=link.pk)
     return link
 
@@ -83,7 +82,7 @@ def _submission_decide(submission, actor: Actor, status, action):
 def witness_submission_accept(*, submission, actor):
     if submission.status != WitnessSubmission.Status.PENDING:  # a double tap decides once
         return submission
-    return _submission_decide(submission, Actor.of(actor), WitnessSubmission.Status.ACCEPTED, Action.WITNESS_ACCEPT)
+    return _submission_decide(submission, actor, WitnessSubmission.Status.ACCEPTED, Action.WITNESS_ACCEPT)
 
 
 @service(durable=True)
@@ -91,8 +90,6 @@ def witness_submission_reject(*, submission, actor, reason: str):
     """Rejected is not discarded: the entry goes to the trash with the reason, restorable."""
     if submission.status != WitnessSubmission.Status.PENDING:
         return submission
-    actor = Actor.of(actor)
     entry = Entry.objects.select_related("case").get(pk=submission.entry_id)
-    entry.witness_pending = False
     entry_trash(entry=entry, actor=actor, reason=reason)
     return _submission_decide(submission, actor, WitnessSubmission.Status.REJECTED, Action.WITNESS_REJECT)
