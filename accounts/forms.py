@@ -26,7 +26,9 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("email", "language", "time_zone")
+        fields = ("legal_name", "email", "language", "time_zone")
+        help_texts = {"legal_name": _("Printed as 原告 / 投诉人 in the evidence catalog and the complaint drafts. "
+                                      "Left empty, they say 未填写.")}
 
 
 class OTPTokenForm(forms.Form):

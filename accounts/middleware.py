@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import user_has_device
 
-from evidence.access import TwoFactorRequired
+from evidence.access import SECOND_FACTOR_AT, FreshSecondFactorRequired, TwoFactorRequired
 
 
 class UserPreferencesMiddleware:
@@ -58,7 +58,11 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or user.is_verified():
+        if user is None or not user.is_authenticated:
+            return None
+        if user.is_verified():
+            # When the code was entered: evidence.access asks for a fresh one before an export.
+            user.otp_verified_at = request.session.get(SECOND_FACTOR_AT)
             return None
         match = request.resolver_match
         if match and match.url_name in _BEFORE_SECOND_STEP:
@@ -68,10 +72,24 @@ class TwoFactorMiddleware:
         return None
 
     def process_exception(self, request, exception):
+        if isinstance(exception, FreshSecondFactorRequired):
+            return to_fresh_second_factor(request, exception.case)
         if isinstance(exception, TwoFactorRequired):
-            name = "otp_verify" if user_has_device(request.user, confirmed=True) else "otp_setup"
-            return _to(name, request)
+            return to_second_factor(request)
         return None
+
+
+def to_second_factor(request):
+    """To the one-time code for a user who has set up TOTP, to its setup for one who has not;
+    back to this page afterwards."""
+    return _to("otp_verify" if user_has_device(request.user, confirmed=True) else "otp_setup", request)
+
+
+def to_fresh_second_factor(request, case):
+    """A new code before an export. Back to the download afterwards; after a refused POST (asking
+    for a bundle) back to the case's bundles, where the lawyer presses export again."""
+    back = request.get_full_path() if request.method in ("GET", "HEAD") else f"{case.get_absolute_url()}#bundles"
+    return redirect(f"{reverse('otp_verify')}?{urlencode({'next': back, 'fresh': '1'})}")
 
 
 def _to(name, request):

@@ -16,6 +16,9 @@ class User(AbstractUser):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=settings.LIUZHENG_DEFAULT_TIME_ZONE
     )
+    # 原告 / 投诉人 in the 证据目录 and the complaint drafts: the name on the borrower's ID,
+    # never the username. Blank prints as 未填写.
+    legal_name = models.CharField(_("legal name (as on your ID card)"), max_length=100, blank=True)
 
     @property
     def is_lawyer(self):

@@ -19,11 +19,15 @@ def user_create(*, username, password, email="", role=User.Role.BORROWER, langua
     return user
 
 
-def user_update_profile(*, user, email, language, time_zone):
+def user_update_profile(*, user, email, language, time_zone, legal_name=None):
     user.email = email
     user.language = language
     user.time_zone = time_zone
-    user.save(update_fields=["email", "language", "time_zone"])
+    fields = ["email", "language", "time_zone"]
+    if legal_name is not None:
+        user.legal_name = legal_name.strip()
+        fields.append("legal_name")
+    user.save(update_fields=fields)
     return user
 
 

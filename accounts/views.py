@@ -1,5 +1,10 @@
+import hashlib
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -7,9 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 
+from evidence.lib.ratelimit import client_ip, hit
+
 from .forms import ProfileForm, SignupForm
 from .models import User
 from .services import user_create, user_update_profile
+
+security_log = logging.getLogger("liuzheng.security")
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,3 +59,24 @@ def profile(request):
         return redirect("profile")
     return render(request, "accounts/profile.html",
                   {"form": form, "has_2fa": user_has_device(request.user, confirmed=True)})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with a limit on the mails it sends: per address and per client,
+    counted in the shared cache (every worker, every machine). Over the limit the form says
+    so and sends nothing, whether or not the address has an account."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        per_hour = settings.LIUZHENG_PASSWORD_RESETS_PER_HOUR
+        address = hashlib.sha256(email.encode("utf-8")).hexdigest()[:32]
+        # Both counters count every request, so neither can be drained to hide the other.
+        by_address = hit("password-reset", address, per_hour)
+        by_client = hit("password-reset-ip", client_ip(self.request), per_hour * 4)
+        if not (by_address and by_client):
+            security_log.warning("Password-reset mails over the limit from %s", client_ip(self.request))
+            form.add_error(None, _("Too many password-reset requests. Please wait an hour and try again."))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)

@@ -2,6 +2,7 @@
 import base64
 import io
 import logging
+import time
 
 import qrcode
 import qrcode.image.svg
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
+from evidence.access import SECOND_FACTOR_AT, second_factor_fresh
 from evidence.lib.ratelimit import hit
 
 from .forms import OTPTokenForm
@@ -40,6 +42,13 @@ def _tries_left(request) -> bool:
     return False
 
 
+def _second_factor_passed(request, device):
+    """The session now holds a verified device, and when: exports ask again after a while."""
+    otp_login(request, device)
+    request.session[SECOND_FACTOR_AT] = int(time.time())
+    request.user.otp_verified_at = request.session[SECOND_FACTOR_AT]
+
+
 def _qr_svg(text) -> str:
     out = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).save(out)
@@ -58,7 +67,7 @@ def otp_setup(request):
             form.add_error(None, _("Too many tries. Please wait 15 minutes."))
         elif device.verify_token(form.cleaned_data["token"]):
             codes = totp_confirm(device=device)
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             messages.success(request, _("Two-factor authentication is on."))
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)})
         else:
@@ -80,8 +89,13 @@ def _verify_url():
 def otp_verify(request):
     if not user_has_device(request.user, confirmed=True):
         return redirect("otp_setup")
+    # ?fresh=1: an export asks for a new code although the session passed the second factor
+    # (evidence.access.second_factor_fresh); once it is fresh, straight on.
+    fresh = (request.POST.get("fresh") or request.GET.get("fresh")) == "1"
     if request.user.is_verified():
-        return redirect(_next(request))
+        request.user.otp_verified_at = request.session.get(SECOND_FACTOR_AT)
+        if not fresh or second_factor_fresh(request.user):
+            return redirect(_next(request))
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not _tries_left(request):
@@ -89,14 +103,16 @@ def otp_verify(request):
         else:
             device = match_token(request.user, form.cleaned_data["token"])
             if device is not None and device.confirmed:
-                otp_login(request, device)
+                _second_factor_passed(request, device)
                 if device.name == "recovery":
                     messages.warning(request, _("You used a recovery code; each works once. "
                                                 "Make new ones in Settings if you are running out."))
                 return redirect(_next(request))
             security_log.warning("Wrong two-factor code for user %s", request.user.pk)
             form.add_error("token", _("This code is not right."))
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next(request, "")})
+    return render(request, "accounts/otp_verify.html", {
+        "form": form, "next": _next(request, ""), "fresh": fresh and request.user.is_verified(),
+        "minutes": settings.LIUZHENG_EXPORT_REVERIFY_MINUTES})
 
 
 @login_required

@@ -32,6 +32,17 @@ LIUZHENG_MASTER_KEY_FILE = Path(
 # Alternative to the file: the keyset JSON itself (read-only; rotation needs the file).
 LIUZHENG_MASTER_KEY = os.environ.get("LIUZHENG_MASTER_KEY", "")
 LIUZHENG_BLOB_DIR = Path(os.environ.get("LIUZHENG_BLOB_DIR", LIUZHENG_DATA_DIR / "blobs"))
+# Where blob ciphertext lives: "disk" (LIUZHENG_BLOB_DIR) or "s3", any S3-compatible object
+# store (docs/deployment.md). Empty key/secret: boto3's own chain (AWS_* variables, roles).
+LIUZHENG_BLOB_BACKEND = os.environ.get("LIUZHENG_BLOB_BACKEND", "disk")
+LIUZHENG_S3_ENDPOINT_URL = os.environ.get("LIUZHENG_S3_ENDPOINT_URL", "")
+LIUZHENG_S3_BUCKET = os.environ.get("LIUZHENG_S3_BUCKET", "")
+LIUZHENG_S3_PREFIX = os.environ.get("LIUZHENG_S3_PREFIX", "")
+LIUZHENG_S3_REGION = os.environ.get("LIUZHENG_S3_REGION", "us-east-1")
+LIUZHENG_S3_ACCESS_KEY_ID = os.environ.get("LIUZHENG_S3_ACCESS_KEY_ID", "")
+LIUZHENG_S3_SECRET_ACCESS_KEY = os.environ.get("LIUZHENG_S3_SECRET_ACCESS_KEY", "")
+LIUZHENG_S3_ADDRESSING_STYLE = os.environ.get("LIUZHENG_S3_ADDRESSING_STYLE", "path")
+LIUZHENG_S3_PART_MB = envint("LIUZHENG_S3_PART_MB", 8)
 LIUZHENG_MAX_UPLOAD_BYTES = envint("LIUZHENG_MAX_UPLOAD_MB", 200) * 1024 * 1024
 LIUZHENG_MAX_IMAGE_PIXELS = envint("LIUZHENG_MAX_IMAGE_PIXELS", 80_000_000)
 
@@ -49,6 +60,8 @@ LIUZHENG_WITNESS_POSTS_PER_HOUR = envint("LIUZHENG_WITNESS_POSTS_PER_HOUR", 20)
 LIUZHENG_OTP_TRIES_PER_15MIN = envint("LIUZHENG_OTP_TRIES_PER_15MIN", 10)
 # A CJK font for catalog.pdf (path[:face]); Noto Sans CJK SC from fonts-noto-cjk by default.
 LIUZHENG_CJK_FONT = os.environ.get("LIUZHENG_CJK_FONT", "")
+# Where the quick-exit control on every page goes (a neutral page; issue 14).
+LIUZHENG_QUICK_EXIT_URL = os.environ.get("LIUZHENG_QUICK_EXIT_URL", "https://www.weather.com.cn/")
 
 # RFC 3161 time-stamping authorities, tried in order; none = items carry server time only.
 LIUZHENG_TSA_URLS = envlist("LIUZHENG_TSA_URLS")
@@ -56,10 +69,53 @@ LIUZHENG_TSA_URLS = envlist("LIUZHENG_TSA_URLS")
 LIUZHENG_TSA_CA_FILE = os.environ.get("LIUZHENG_TSA_CA_FILE", "")
 LIUZHENG_TSA_TIMEOUT = envint("LIUZHENG_TSA_TIMEOUT", 15)
 LIUZHENG_TSA_MAX_SKEW = envint("LIUZHENG_TSA_MAX_SKEW_SECONDS", 600)
+# With LIUZHENG_TSA_URLS unset, the public services docs/integrity.md names are used, in
+# order, their tokens validated against the system trust store; LIUZHENG_TSA_DEFAULTS=0 turns
+# that off (server time only). Each request goes round the list LIUZHENG_TSA_ATTEMPTS times.
+LIUZHENG_TSA_DEFAULTS = envbool("LIUZHENG_TSA_DEFAULTS", True)
+LIUZHENG_TSA_DEFAULT_URLS = ["http://timestamp.digicert.com", "http://timestamp.sectigo.com", "https://freetsa.org/tsr"]
+LIUZHENG_TSA_SYSTEM_CA_FILE = os.environ.get("LIUZHENG_TSA_SYSTEM_CA_FILE", "/etc/ssl/certs/ca-certificates.crt")
+LIUZHENG_TSA_ATTEMPTS = envint("LIUZHENG_TSA_ATTEMPTS", 2)
+
+# The site that issues bundles: README.txt names it, so a reader can compare the signing key
+# with <site>/.well-known/liuzheng-signing-key.pem.
+LIUZHENG_SITE_URL = os.environ.get("LIUZHENG_SITE_URL", "http://127.0.0.1:8000")
+# catalog.pdf's PAdES signature: a CA-issued certificate and its key (PEM) when the deployment
+# has one; otherwise a self-issued certificate is made on first run (docs/bundle-format.md).
+LIUZHENG_PDF_SIGNING_CERT = os.environ.get("LIUZHENG_PDF_SIGNING_CERT", "")
+LIUZHENG_PDF_SIGNING_KEY = os.environ.get("LIUZHENG_PDF_SIGNING_KEY", "")
+LIUZHENG_PDF_SIGNING_CHAIN = os.environ.get("LIUZHENG_PDF_SIGNING_CHAIN", "")
 
 # Background work (timestamps, later exports): Django's tasks API, database-backed,
 # so many workers can share one PostgreSQL later. `manage.py db_worker` runs it.
 TASKS = {"default": {"BACKEND": os.environ.get("LIUZHENG_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# A running task holds a lease it renews every LIUZHENG_TASK_HEARTBEAT_SECONDS; a lease not
+# renewed for LIUZHENG_TASK_LEASE_SECONDS means its worker died (kill -9, OOM, power cut):
+# any worker then fails the task cleanly (evidence/worker.py).
+LIUZHENG_TASK_HEARTBEAT_SECONDS = envint("LIUZHENG_TASK_HEARTBEAT_SECONDS", 10)
+LIUZHENG_TASK_LEASE_SECONDS = envint("LIUZHENG_TASK_LEASE_SECONDS", 120)
+# Screenshots are read by OCR in the background worker (RapidOCR, offline; docs/import.md).
+# LIUZHENG_OCR=0 turns it off (a small machine that cannot spare the worker ~0.5 GB and seconds per image).
+LIUZHENG_OCR = os.environ.get("LIUZHENG_OCR", "1") not in ("0", "false", "no", "")
+
+# Rate limits (witness tokens, TOTP tries, the verify page, password-reset mail) count in
+# this cache, so every worker process and every machine shares one count that survives a
+# restart: the database cache by default (its table is made by `migrate`), Redis when
+# LIUZHENG_REDIS_URL is set (needs the `redis` package: pip install 'liuzheng[redis]').
+LIUZHENG_REDIS_URL = os.environ.get("LIUZHENG_REDIS_URL", "")
+if LIUZHENG_REDIS_URL:
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured("LIUZHENG_REDIS_URL is set but the redis package is not installed: "
+                                   "pip install 'redis>=5'.") from exc
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": LIUZHENG_REDIS_URL, "KEY_PREFIX": "liuzheng"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "liuzheng_cache", "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+LIUZHENG_PASSWORD_RESETS_PER_HOUR = envint("LIUZHENG_PASSWORD_RESETS_PER_HOUR", 5)
 
 if PRODUCTION and not (LIUZHENG_MASTER_KEY or os.environ.get("LIUZHENG_MASTER_KEY_FILE")):
     raise ImproperlyConfigured(
@@ -115,11 +171,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # CSP, Permissions-Policy, Cache-Control: no-store for signed-in pages.
+    "evidence.middleware.SecurityHeadersMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "evidence.middleware.IdleTimeoutMiddleware",
+    "evidence.middleware.StaffTwoFactorMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
     "evidence.middleware.KeysScopeMiddleware",
     "evidence.middleware.DamagedEvidenceMiddleware",
+    "evidence.middleware.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -159,6 +220,11 @@ if DATABASE_URL.startswith("postgres"):
             "HOST": _u.hostname or "",
             "PORT": _u.port or "",
             "ATOMIC_REQUESTS": False,
+            # Keep each server thread's connection (checked before reuse) instead of opening
+            # one per request: a PostgreSQL connection costs a backend fork and a SCRAM
+            # handshake (bench/capacity.py). Size max_connections for web threads + workers.
+            "CONN_MAX_AGE": envint("LIUZHENG_DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 else:
@@ -170,7 +236,9 @@ else:
                 # Take the write lock at BEGIN so two appends to one custody chain
                 # serialize instead of failing half-way ("database is locked").
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # How long a write waits for another's lock before the user is told the
+                # server is busy (evidence.middleware.DatabaseBusyMiddleware, a 503).
+                "timeout": envint("LIUZHENG_SQLITE_TIMEOUT_SECONDS", 20),
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # Tests use a real file, as deployments do: in-memory shared-cache SQLite
@@ -224,7 +292,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("LIUZHENG_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # collectstatic (`make run`) writes each file under a name with its hash, plus .gz and
+    # .br beside it; whitenoise serves those compressed and cached for a year, immutable.
+    "staticfiles": {"BACKEND": "config.staticfiles.StaticStorage"},
 }
 # Serve straight from static/ when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = True
@@ -251,12 +321,38 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("LIUZHENG_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = envint("LIUZHENG_SESSION_DAYS", 14) * 86400
+# Signed out after this long without a request (evidence.middleware.IdleTimeoutMiddleware).
+LIUZHENG_SESSION_IDLE_MINUTES = envint("LIUZHENG_SESSION_IDLE_MINUTES", 30)
+# A lawyer who passed the second factor longer ago than this enters a fresh code before
+# exporting or downloading a client's bundle (evidence.access); 0: never asked again.
+LIUZHENG_EXPORT_REVERIFY_MINUTES = envint("LIUZHENG_EXPORT_REVERIFY_MINUTES", 15)
 
+# HTTPS only in production: redirect plain HTTP, and HSTS so the browser never tries it again.
+SECURE_SSL_REDIRECT = envbool("LIUZHENG_SSL_REDIRECT", PRODUCTION)
+# A load balancer may probe /healthz over plain HTTP; it answers no secrets and no case data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("LIUZHENG_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("LIUZHENG_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("LIUZHENG_HSTS_PRELOAD", PRODUCTION)
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto: trust
+# it, or the SSL redirect would loop. Only set this when the proxy overwrites that header.
+if envbool("LIUZHENG_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# LIUZHENG_LOG_FORMAT=json: one JSON object a line (config/logs.py), Django's own loggers too.
+LIUZHENG_LOG_FORMAT = os.environ.get("LIUZHENG_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             **({"formatter": "json"} if LIUZHENG_LOG_FORMAT == "json" else {})}},
     "loggers": {
         "liuzheng": {"handlers": ["console"], "level": os.environ.get("LIUZHENG_LOG_LEVEL", "INFO")},
+        **({"django": {"handlers": ["console"], "level": "INFO", "propagate": False}}
+           if LIUZHENG_LOG_FORMAT == "json" else {}),
     },
 }
+# /healthz says "degraded" when a due timestamp has waited longer than this.
+LIUZHENG_HEALTH_TSA_LAG_SECONDS = envint("LIUZHENG_HEALTH_TSA_LAG_SECONDS", 3600)

@@ -4,6 +4,7 @@ from django.urls import path
 from evidence.bundle import views as bundles
 from evidence.cases import views as cases
 from evidence.complaints import views as complaints
+from evidence.imports import views as imports
 from evidence.rules import views as rules
 from evidence.sharing import views as sharing
 from evidence.witness import views as witness
@@ -11,9 +12,11 @@ from evidence.witness import views as witness
 urlpatterns = [
     path("", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_create, name="case_create"),
+    path("share/", cases.share_landing, name="share_landing"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", cases.case_edit, name="case_edit"),
     path("cases/<uuid:case_id>/trash/", cases.case_trash, name="case_trash"),
+    path("cases/<uuid:case_id>/chain-check/", cases.case_chain_check, name="case_chain_check"),
     path("cases/<uuid:case_id>/statistics/", rules.case_statistics, name="case_statistics"),
     path("cases/<uuid:case_id>/findings/", rules.case_findings, name="case_findings"),
     path("cases/<uuid:case_id>/signals/", rules.text_signals, name="text_signals"),
@@ -30,10 +33,18 @@ urlpatterns = [
     path("files/<uuid:attachment_id>/", cases.attachment_file, name="attachment_file"),
     path("files/<uuid:attachment_id>/thumbnail/", cases.attachment_file, {"variant": "thumbnail"},
          name="attachment_thumbnail"),
+    path("files/<uuid:attachment_id>/playable/", cases.attachment_file, {"variant": "playable"},
+         name="attachment_playable"),
+    path("files/<uuid:attachment_id>/redacted/", cases.attachment_file, {"variant": "redacted"},
+         name="attachment_redacted"),
+    path("files/<uuid:attachment_id>/redact/", cases.attachment_redact, name="attachment_redact"),
     path("files/<uuid:attachment_id>/transcript/", cases.transcript_edit, name="transcript_edit"),
     path("cases/<uuid:case_id>/bundles/", bundles.bundle_create, name="bundle_create"),
     path("bundles/<uuid:bundle_id>/status/", bundles.bundle_status, name="bundle_status"),
     path("bundles/<uuid:bundle_id>/download/", bundles.bundle_download, name="bundle_download"),
+    # Backups from the phone (docs/import.md)
+    path("cases/<uuid:case_id>/import/", imports.backup_upload, name="backup_upload"),
+    path("imports/<uuid:import_id>/", imports.backup_preview, name="backup_preview"),
     # Sharing with lawyers
     path("cases/<uuid:case_id>/sharing/", sharing.case_sharing, name="case_sharing"),
     path("invitations/<uuid:invitation_id>/revoke/", sharing.invitation_revoke, name="invitation_revoke"),

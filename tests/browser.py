@@ -8,7 +8,8 @@ alongside the first would fail). Do not import them into test modules.
 uncaught page errors, failed requests and same-origin HTTP errors; the list
 `page_problems` holds what it saw. Helpers: `shot()` saves a full-page
 screenshot under test-artifacts/browser/, `assert_fits_phone()` fails on
-horizontal overflow, `assert_no_problems()` fails with everything collected.
+horizontal overflow, `assert_no_problems()` fails with everything collected,
+`log_in()` signs in through the log-in form.
 """
 import re
 import subprocess
@@ -20,9 +21,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
+# The favicon, with or without the hashed suffix of the manifest storage.
+FAVICON = re.compile(r"/static/img/icon(\.[0-9a-f]{12})?\.svg$")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # A fake microphone (a beeping tone) that is allowed without a prompt: in-page recording.
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -90,8 +95,15 @@ def watch(page, origin, problems):
     page.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text} @ {msg.location.get('url', '')}")
             if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(
-        f"requestfailed: {req.method} {req.url} ({req.resource_type}): {req.failure}"))
+    def request_failed(req):
+        # The browser fetches the favicon on its own and drops that fetch when the test
+        # navigates on before it ends (net::ERR_ABORTED): the browser's housekeeping, not
+        # a page fault. Any other failed request, or a favicon that fails otherwise, counts.
+        if FAVICON.search(req.url) and req.failure == "net::ERR_ABORTED":
+            return
+        problems.append(f"requestfailed: {req.method} {req.url} ({req.resource_type}): {req.failure}")
+
+    page.on("requestfailed", request_failed)
     page.on("response", lambda resp: problems.append(
         f"HTTP {resp.status}: {resp.request.method} {resp.url}")
             if resp.status >= 400 and same_origin(resp.url) else None)
@@ -99,6 +111,17 @@ def watch(page, origin, problems):
 
 def assert_no_problems(problems):
     assert not problems, "The browser saw problems:\n" + "\n".join(problems)
+
+
+def log_in(page, live_server, username="borrower"):
+    """Log in through the real form and wait for the page it lands on."""
+    from tests.conftest import PASSWORD
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
 
 
 def shot(page, name):

@@ -18,9 +18,40 @@ ROOT = Path(__file__).resolve().parents[1]
 from tests.browser import browser, page, page_problems  # noqa: E402, F401
 
 
+# LIUZHENG_TEST_BLOB_BACKEND=s3 runs every test with its blobs on a real S3 server
+# (SeaweedFS, tests/s3.py), each test under a prefix of its own; `.ci/s3-tests` does so.
+BLOB_BACKEND = os.environ.get("LIUZHENG_TEST_BLOB_BACKEND", "disk")
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 server (SeaweedFS on loopback), started once for the run when needed."""
+    from tests.s3 import LocalS3
+
+    server = LocalS3()
+    yield server
+    server.close()
+
+
 @pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path):
+def default_language():
+    """Every test starts in the site's default language, as a fresh process would.
+
+    Django keeps the language a request activated on the thread after the response, so
+    a test client request with Accept-Language: en would leave the next test (say a
+    management command, which speaks the active language) talking English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(settings, tmp_path, request):
     """Every test gets its own master key, blob store and keys."""
+    import uuid
+
     from evidence.store.crypto import forget_cached_keys
 
     root = tmp_path / "var"
@@ -28,6 +59,9 @@ def data_dir(settings, tmp_path):
     settings.LIUZHENG_MASTER_KEY_FILE = root / "keys" / "master-keyset.json"
     settings.LIUZHENG_MASTER_KEY = ""
     settings.LIUZHENG_BLOB_DIR = root / "blobs"
+    settings.LIUZHENG_BLOB_BACKEND = "disk"
+    if BLOB_BACKEND == "s3":
+        request.getfixturevalue("s3_server").configure(settings, f"t-{uuid.uuid4().hex}/")
     forget_cached_keys()
     yield root
     forget_cached_keys()
@@ -38,7 +72,8 @@ def data_dir(settings, tmp_path):
 _DOOR_TABLES = {"evidence_case", "evidence_entry", "evidence_entryrevision", "evidence_attachment",
                 "evidence_transcript", "evidence_bundle", "evidence_invitation", "evidence_caseaccess",
                 "evidence_lawyernote", "evidence_witnesslink", "evidence_witnesssubmission",
-                "evidence_complaintdraft", "evidence_custodyevent", "evidence_custodyerasure"}
+                "evidence_complaintdraft", "evidence_custodyevent", "evidence_custodyerasure",
+                "evidence_backupimport", "evidence_importitem", "evidence_derivative", "evidence_machinetext"}
 _WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 _APP_DIRS = tuple(str(ROOT / d) + os.sep for d in ("evidence", "accounts", "config"))
 _TEST_DIR = str(ROOT / "tests") + os.sep
@@ -107,11 +142,18 @@ def writes_go_through_doors():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache: one test's tries must not count in the next."""
-    from django.core.cache import cache
+def _fresh_rate_limits(request):
+    """Rate-limit counters live in the cache (the database cache, as deployed): one test's
+    tries must not count in the next. Only a test with the database has a cache to clear
+    (and only then is the connection switched to the test database)."""
+    uses_db = request.node.get_closest_marker("django_db") or \
+        {"db", "transactional_db", "django_db_reset_sequences", "live_server"} & set(request.fixturenames)
+    if uses_db:
+        from django.core.cache import cache
 
-    cache.clear()
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
     yield
 
 
@@ -152,16 +194,22 @@ def other_client(other_borrower):
     return _client_for(other_borrower)
 
 
-def verified_client(user):
-    """A client logged in with password and second factor (TOTP), as a lawyer must be."""
+def verified_client(user, *, verified_ago=0):
+    """A client logged in with password and second factor (TOTP), as a lawyer must be;
+    the code was entered `verified_ago` seconds ago (exports ask again after a while)."""
+    import time
+
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from evidence.access import SECOND_FACTOR_AT
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
         TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     client = _client_for(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SECOND_FACTOR_AT] = int(time.time() - verified_ago)
     session.save()
     return client
 

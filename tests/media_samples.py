@@ -39,3 +39,57 @@ def pdf_bytes():
     out = io.BytesIO()
     img.save(out, "PDF")
     return out.getvalue()
+
+
+def recording_bytes(seconds=2.0, container="amr", codec="libopencore_amrnb", rate=8000, hz=440):
+    """A real encoded recording (a sine tone), made with PyAV's bundled FFmpeg encoders: AMR-NB in
+    a bare .amr file (container="amr") or in a 3GP file ("3gp"), or AAC in M4A ("ipod", "aac")."""
+    import math
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container) as c:
+        stream = c.add_stream(codec, rate=rate)
+        stream.layout = "mono"
+        if codec == "libopencore_amrnb":
+            stream.bit_rate = 12200
+        step = 160 if codec == "libopencore_amrnb" else 1024
+        total = int(seconds * rate)
+        for i in range(0, total, step):
+            pcm = struct.pack(f"<{step}h", *(int(12000 * math.sin(2 * math.pi * hz * (i + k) / rate))
+                                             for k in range(step)))
+            frame = av.AudioFrame(format="s16", layout="mono", samples=step)
+            frame.planes[0].update(pcm)
+            frame.sample_rate, frame.pts = rate, i
+            for packet in stream.encode(frame):
+                c.mux(packet)
+        for packet in stream.encode(None):
+            c.mux(packet)
+    return out.getvalue()
+
+
+THIRD_PARTY_NUMBER = "13912345678"
+THIRD_PARTY_NAME = "张伟"
+SCREENSHOT_COLLECTOR = "13800138000"
+
+
+def sms_screenshot_third_party(width=1080, height=1400):
+    """A Chinese SMS thread (PNG) from the collector's number, whose message names a third party
+    and gives that person's number: what a redacted copy must black out (issue 15)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    big, text = ImageFont.truetype(font, 52), ImageFont.truetype(font, 44)
+    d.rectangle((0, 0, width, 160), fill="#f5f5f5")
+    d.text((60, 50), "138 0013 8000", font=big, fill="black")
+    d.text((330, 260), "2026年11月20日 23:30", font=text, fill="#888888")
+    d.rounded_rectangle((40, 350, 1000, 640), radius=30, fill="#eeeeee")
+    d.text((80, 380), f"不还钱就找你弟弟{THIRD_PARTY_NAME}，", font=text, fill="black")
+    d.text((80, 460), f"他电话{THIRD_PARTY_NUMBER}我们有", font=text, fill="black")
+    d.text((80, 540), "今晚必须还款", font=text, fill="black")
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()

@@ -13,6 +13,9 @@ deciding who may use it. Decisions:
 
 A persona's lawyers are logged in with both factors (TOTP), as they must be to
 open a client case; a lawyer without the second factor is tested in test_sharing.
+`stale_lawyer` has an export grant but entered the code an hour ago: reading is as for
+`lawyer_export`; exporting and downloading a bundle send them to enter a fresh code (302,
+where it lands is checked in tests/sharing/test_export_recheck.py).
 The witness is an anonymous visitor who holds a witness link's token; everyone
 else who requests the witness page uses a token of the right shape that is not one.
 """
@@ -27,18 +30,19 @@ from django.utils import timezone
 from .conftest import _client_for, _user, grant, make_upload, verified_client
 from .media_samples import png_bytes, wav_bytes
 
-PERSONAS = ["other_borrower", "lawyer_view", "lawyer_export", "revoked_lawyer", "expired_lawyer", "witness",
-            "anonymous", "owner"]  # the owner last: its POSTs may change what the others would see
+PERSONAS = ["other_borrower", "lawyer_view", "lawyer_export", "stale_lawyer", "revoked_lawyer", "expired_lawyer",
+            "witness", "anonymous", "owner"]  # the owner last: its POSTs may change what the others would see
 LOGIN = 302  # to the log-in page (checked in `check`)
 _ = None  # placeholder used by row()
 
 
-def row(owner, view=None, export=None, stranger=(404, 404), anon=(LOGIN, LOGIN), witness=None):
+def row(owner, view=None, export=None, stranger=(404, 404), anon=(LOGIN, LOGIN), witness=None, stale=None):
     """Expected (GET, POST) statuses per persona; a stranger is another borrower,
-    a revoked lawyer or an expired one."""
+    a revoked lawyer or an expired one; `stale`: the export lawyer with an old second factor."""
     view = view or stranger
     export = export or view
-    return {"owner": owner, "lawyer_view": view, "lawyer_export": export, "other_borrower": stranger,
+    return {"owner": owner, "lawyer_view": view, "lawyer_export": export, "stale_lawyer": stale or export,
+            "other_borrower": stranger,
             "revoked_lawyer": stranger, "expired_lawyer": stranger, "anonymous": anon, "witness": witness or anon}
 
 
@@ -54,10 +58,15 @@ OWNER_ONLY = row((200, 200))  # a form: GET shows it, an empty POST shows the er
 OWNER_POST_ONLY = row((405, 302), stranger=(405, 404), anon=(LOGIN, LOGIN))
 READ = row((200, 200), view=(200, 200))
 EXPORT = row((200, 200), view=(404, 404), export=(200, 200))
+FRESH_EXPORT = row((200, 200), view=(404, 404), export=(200, 200), stale=(302, 302))  # a fresh code first
 
 EXPECTED = {
     # --- i18n and accounts
     "set_language": everyone(302, 302),
+    # --- the installable app (issue 14): public, nothing of anyone's data, GET only
+    "manifest": everyone(200, 405),
+    "service_worker": everyone(200, 405),
+    "offline": everyone(200, 405),
     "signup": row((302, 302), stranger=(302, 302), anon=(200, 200)),
     "login": row((302, 302), stranger=(302, 302), anon=(200, 200)),
     "logout": row((405, 302), stranger=(405, 302), anon=(405, 302)),
@@ -80,9 +89,14 @@ EXPECTED = {
     # --- cases (lawyers create their own cases like anyone; shared ones are listed apart)
     "case_list": logged_in(200, 200),
     "case_create": logged_in(200, 200),
+    # The share target's landing: lists only the user's own cases. Its POST (the share sheet's,
+    # no CSRF token) is never read: a See Other to the GET for everyone.
+    "share_landing": row((200, 303), stranger=(200, 303), anon=(LOGIN, 303)),
     "case_detail": READ,
     "case_edit": OWNER_ONLY,
     "case_trash": READ,
+    # Recomputing the custody chain changes nothing: whoever may read the case may ask for it.
+    "case_chain_check": row((405, 302), view=(405, 302), stranger=(405, 404)),
     "entry_create": OWNER_ONLY,
     "entry_detail": READ,
     "entry_edit": OWNER_ONLY,
@@ -91,11 +105,17 @@ EXPECTED = {
     "entry_restore": OWNER_POST_ONLY,
     "attachment_file": READ,
     "attachment_thumbnail": READ,
+    "attachment_playable": READ,
+    # A redacted copy: a lawyer with access may view it; only the owner makes one (an empty
+    # POST makes a copy with no box: a See Other to the entry).
+    "attachment_redacted": READ,
+    "attachment_redact": row((200, 302)),
     "transcript_edit": OWNER_ONLY,
-    "bundle_create": row((405, 302), view=(405, 404), export=(405, 302), stranger=(405, 404)),
+    "bundle_create": row((405, 302), view=(405, 404), export=(405, 302), stranger=(405, 404), stale=(405, 302)),
     "bundle_status": EXPORT,
-    "bundle_download": EXPORT,
+    "bundle_download": FRESH_EXPORT,
     "bundle_verify": everyone(200, 200),
+    "healthz": everyone(200, 405),  # GET only; names nothing of any case (tests/test_healthz.py)
     "signing_key": everyone(200, 200),
     # --- rules, statistics, complaint kit: read with the case; suggestions and saving drafts write
     "case_statistics": READ,
@@ -124,6 +144,8 @@ EXPECTED = {
     "submission_accept": OWNER_POST_ONLY,
     "submission_reject": OWNER_POST_ONLY,
     # No account needed: the token is the key. Without the right token, a 404 page.
+    "backup_upload": OWNER_ONLY,
+    "backup_preview": OWNER_ONLY,  # an empty POST shows "choose at least one number"
     "witness_submit": row((404, 404), stranger=(404, 404), anon=(404, 404), witness=(200, 200)),
 }
 ADMIN = everyone(302, 302)  # to the admin log-in: no persona is staff
@@ -173,7 +195,7 @@ class World:
 
         self.owner = _user("owner")
         users = {"other_borrower": _user("other_borrower")}
-        for name in ("lawyer_view", "lawyer_export", "revoked_lawyer", "expired_lawyer"):
+        for name in ("lawyer_view", "lawyer_export", "stale_lawyer", "revoked_lawyer", "expired_lawyer"):
             users[name] = _user(name, role="lawyer")
         self.users = users
         self.case = case_create(owner=self.owner, lender="借呗")
@@ -182,8 +204,17 @@ class World:
             uploads=[make_upload(self.owner, "a.png", png_bytes()), make_upload(self.owner, "b.wav", wav_bytes())])
         self.image = self.entry.attachments.get(kind="image")
         self.audio = self.entry.attachments.get(kind="audio")
+        from evidence.cases.services import playable_copy_make
+        from tests.media_samples import recording_bytes
+        self.amr = entry_create(
+            case=self.case, actor=self.owner, kind="call", occurred_at=timezone.now(), number="95188",
+            uploads=[make_upload(self.owner, "c.amr", recording_bytes(0.5))])[0].attachments.get()
+        playable_copy_make(self.amr.pk)
+        from evidence.cases.services import redacted_copy_create
+        redacted_copy_create(attachment=self.image, actor=self.owner, boxes=[])
         self.access = grant(self.case, users["lawyer_view"], "view")
         grant(self.case, users["lawyer_export"], "export")
+        grant(self.case, users["stale_lawyer"], "export")
         grant(self.case, users["revoked_lawyer"], "export", revoked=True)
         grant(self.case, users["expired_lawyer"], "export", expired=True)
         self.invitation, _ = case_share(case=self.case, actor=self.owner, level="view")
@@ -192,7 +223,12 @@ class World:
         self.submission = witness_submission_create(link=self.link, ip="127.0.0.1", user_agent="t",
                                                     name="李阿姨", consent=True)
         self.bundle = bundle_request(case=self.case, actor=self.owner, selection={})
-        self.clients = {name: (verified_client(u) if u.is_lawyer else _client_for(u)) for name, u in users.items()}
+        from evidence.imports.services import stage
+        from tests.imports.samples import calls_backup
+        self.backup = stage(case=self.case, actor=self.owner,
+                            upload=make_upload(self.owner, "calls.xml", calls_backup()))
+        self.clients = {name: (verified_client(u, verified_ago=3600 if name == "stale_lawyer" else 0)
+                               if u.is_lawyer else _client_for(u)) for name, u in users.items()}
         self.clients["owner"] = _client_for(self.owner)
         self.clients["anonymous"] = Client()
         self.clients["witness"] = Client()
@@ -204,12 +240,14 @@ class World:
         values = {
             "case_id": self.case.pk, "entry_id": self.entry.pk, "attachment_id": self.image.pk,
             "bundle_id": self.bundle.pk, "invitation_id": self.invitation.pk, "access_id": self.access.pk,
-            "link_id": self.link.pk, "submission_id": self.submission.pk,
+            "link_id": self.link.pk, "submission_id": self.submission.pk, "import_id": self.backup.pk,
             "uidb64": "MQ", "object_id": "1", "pk": "1", "id": "1", "app_label": "accounts", "url": "nothing/",
             "content_type_id": "1", "channel": "police", "fmt": "pdf",
         }
         if key == "transcript_edit":
             values["attachment_id"] = self.audio.pk
+        if key == "attachment_playable":
+            values["attachment_id"] = self.amr.pk
         if key == "bundle_download":
             bundle_build(bundle=self.bundle)  # a real ZIP to download
         if key == "invitation_accept":

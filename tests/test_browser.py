@@ -89,6 +89,7 @@ def test_log_a_call_with_screenshot_and_recording_on_a_phone(page, page_problems
     page.fill("#id_content", "不还钱就找你家人和单位")
     page.check("input[name=tags][value=threat]")
     page.check("input[name=tags][value=mentioned_family]")
+    page.click("label[for=id_call_outcome_0]")  # 接通: a required tap, never a default
     page.set_input_files("input[name=attachments]#id_attachments", [str(screenshot), str(recording)])
     visit_step(page, "05-call-form-filled")
     page.click("#save-entry")
@@ -106,6 +107,8 @@ def test_log_a_call_with_screenshot_and_recording_on_a_phone(page, page_problems
     audio = card.locator(".thumbs audio")
     assert audio.count() == 1
     visit_step(page, "06-timeline")
+    # preload="none": the recording is not fetched (nor logged as served) until it is played.
+    assert not [r for r in media_responses if r.url == audio.evaluate("(a) => a.src")]
 
     # 5. Play the recording: its metadata loads (the server streams with Range) and it plays.
     played = audio.evaluate(PLAY_JS)
@@ -123,6 +126,7 @@ def test_log_a_call_with_screenshot_and_recording_on_a_phone(page, page_problems
     page.click("#log-call")
     page.wait_for_url(ENTRY_FORM_URL)
     page.fill("#id_number", "95188")
+    page.click("label[for=id_call_outcome_1]")  # 未接
     visit_step(page, "08-second-call-form")
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
@@ -153,7 +157,8 @@ def test_statistics_findings_and_a_complaint_on_a_phone(page, page_problems, liv
     start = datetime(2026, 3, 2, 9, tzinfo=zone)
     for day in range(14):
         for i in range(1 + day % 4):
-            entry_create(case=case, actor=borrower, kind="call", direction="incoming", duration_seconds=40,
+            entry_create(case=case, actor=borrower, kind="call", direction="incoming", call_outcome="answered",
+                         duration_seconds=40,
                          occurred_at=start + timedelta(days=day, hours=i * 3 + (13 if day % 5 == 0 else 0)),
                          number=f"1380000000{i}")
         entry_create(case=case, actor=borrower, kind="sms", occurred_at=start + timedelta(days=day, hours=2),

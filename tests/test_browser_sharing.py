@@ -81,6 +81,7 @@ def test_a_witness_sends_a_screenshot_and_the_borrower_accepts_it(browser, page,
     witness.fill("#id_relation", "母亲")
     witness.fill("#id_phone", "13900001111")
     witness.fill("#id_collector_number", "17100002222")
+    witness.fill("#id_contacted_at", "2026-11-20T21:30")  # asked, never assumed (issue 14)
     witness.fill("#id_told", "你女儿欠钱不还，再不还就去她单位")
     witness.set_input_files("#id_attachments", [str(screenshot)])
     witness.check("#id_consent")

@@ -36,13 +36,15 @@ def _run(*args, cwd):
 
 
 class LocalTSA:
-    """modes: ok, garbage, wrong-hash, slow, error (HTTP 503), refuse (TSA status 'rejection')."""
+    """modes: ok, garbage, wrong-hash, slow, error (HTTP 503), refuse (TSA status 'rejection'),
+    hang (takes the request, never answers, until the mode changes or `hang_seconds` pass)."""
 
     def __init__(self, eku="timeStamping"):
         self.dir = Path(tempfile.mkdtemp(prefix="lz-tsa-"))
         self.mode = "ok"
         self.requests = 0
         self.slow_seconds = 3
+        self.hang_seconds = 300
         d = str(self.dir)
         _run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
              "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=Liuzheng Test Root CA", "-days", "30",
@@ -69,6 +71,11 @@ class LocalTSA:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with tsa._lock:
                     tsa.requests += 1
+                if tsa.mode == "hang":
+                    end = time.monotonic() + tsa.hang_seconds
+                    while tsa.mode == "hang" and time.monotonic() < end:
+                        time.sleep(0.1)
+                    return  # the connection is closed with no answer at all
                 answer = tsa.answer(body)
                 if answer is None:
                     self.send_response(503)

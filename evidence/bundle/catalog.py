@@ -59,18 +59,23 @@ class CatalogRenderer(Renderer):
         self.para(self.t(d.get("title") or "证据目录"), fk="b", size=26, align="C", spacing=1.3, after=1)
         self.para("证据包 · Evidence bundle", size=11.5, rgb=MUTED, align="C", after=9)
         frm, to = self.t(period.get("from")), self.t(period.get("to"))
+        defendants = case.get("defendants") or [x for x in [case.get("lender")] if x]
         rows = [
-            ("借款人", case.get("borrower")),
-            ("出借方 / 平台", case.get("lender")),
+            ("受理法院", case.get("court") or "未填写"),
+            ("案号", case.get("court_case_number") or "（立案后填写）"),
+            ("案由", case.get("cause") or "未填写"),
+            ("原告（投诉人）", case.get("plaintiff") or case.get("borrower") or "未填写"),
+            ("被告（被投诉人）", "\n".join(f"{i}. {self._raw(x)}" for i, x in enumerate(defendants, 1)) or "未填写"),
             ("借款产品", case.get("product")),
+            ("借款合同编号", case.get("loan_reference")),
             ("欠款金额", case.get("amount_owed")),
             ("逾期起始日", case.get("overdue_since")),
             ("催收号码", "、".join(self._raw(n) for n in case.get("collector_numbers") or [])),
-            ("催收机构", "、".join(self._raw(a) for a in case.get("agencies") or [])),
             ("证据期间", f"{frm} 至 {to}" if frm or to else ""),
             ("导出时间", d.get("exported_at")),
             ("证据包文件", d.get("bundle_name"), "m"),
             ("可信时间戳", d.get("timestamp_note")),
+            ("提交日期", "________ 年 ____ 月 ____ 日（提交时填写）"),
         ]
         if case.get("notes"):
             rows.append(("案件说明", case.get("notes")))
@@ -102,13 +107,13 @@ class CatalogRenderer(Renderer):
     # ---------------------------------------------------------------- catalog
 
     CATALOG_COLS = [
-        Col("序号", 12, "C"),
-        Col("证据名称", 38),
-        Col("证据来源", 24),
+        Col("序号", 11, "C"),
+        Col("证据名称", 33),
+        Col("证据种类", 18, "C"),
+        Col("证据来源", 20),
         Col("证明目的", 52),
         Col("页码", 10, "C", nowrap=True),
-        Col("原件/\n复印件", 18, "C"),
-        Col("备注", 20),
+        Col("原件/\n复印件", 30),
     ]
 
     def catalog(self):
@@ -119,7 +124,10 @@ class CatalogRenderer(Renderer):
             self.sync_state()
         self.para(self.t(d.get("title") or "证据目录"), fk="b", size=18, align="C", spacing=1.3, after=1.5)
         who = " · ".join(x for x in (self.t(case.get("lender")), self.t(case.get("product"))) if x)
-        sub = "案件：" + (who or "—") + (f"　借款人：{self.t(case.get('borrower'))}" if case.get("borrower") else "")
+        plaintiff = case.get("plaintiff") or case.get("borrower")
+        sub = "案件：" + (who or "—") + (f"　原告（投诉人）：{self.t(plaintiff)}" if plaintiff else "")
+        if case.get("court") and case.get("court") != "未填写":
+            sub += f"　受理法院：{self.t(case.get('court'))}"
         self.para(sub, size=8.5, rgb=MUTED, align="C", after=4)
         rows = []
         for gi, group in enumerate(self.d.get("groups") or []):
@@ -128,14 +136,21 @@ class CatalogRenderer(Renderer):
             for ii, item in enumerate(items):
                 page = self.item_pages.get((gi, ii))
                 rows.append([
-                    self.t(item.get("number")), self.t(item.get("name")), self.t(item.get("source")),
-                    self.t(item.get("purpose")), str(page) if page else "", self.t(item.get("original")),
-                    self.t(item.get("remarks")),
+                    self.t(item.get("number")), self.t(item.get("name")), self.t(item.get("kind")),
+                    self.t(item.get("source")), self.t(item.get("purpose")), str(page) if page else "",
+                    self.t(item.get("original")),
                 ])
-        self.table(self.CATALOG_COLS, rows, size=8.5)
-        self.y += 8
-        self.ensure(16)
-        self.para("提交人（签名）：____________________　　　日期：________ 年 ____ 月 ____ 日", size=10, after=0)
+        self.table(self.CATALOG_COLS, rows, size=8.3)
+        self.y += 4
+        self.para("证据种类按《中华人民共和国民事诉讼法》第六十六条所列种类；电子数据的原件以证据包中的文件为准"
+                  "（《最高人民法院关于民事诉讼证据的若干规定》第十五条）。", size=7.8, rgb=MUTED, after=6)
+        self.signature_block()
+
+    def signature_block(self):
+        """提交人签名（捺印） and 提交日期 (民事证据规定 art 19: signed and dated), kept together."""
+        self.ensure(24)
+        self.para("提交人签名（捺印）：____________________", size=10.5, after=5)
+        self.para("提交日期：________ 年 ____ 月 ____ 日", size=10.5, after=0)
 
     def group_title(self, group: dict) -> str:
         return f"第{_cn_number(self.t(group.get('number')))}组　{self.t(group.get('title'))}"
@@ -185,17 +200,32 @@ class CatalogRenderer(Renderer):
         self.heading(heading, size=12.5, keep=20, before=0)
         rows = [(self._raw(k), self._raw(v)) for k, v in (item.get("facts") or [])]
         rows += [
+            ("证据种类", item.get("kind")),
             ("证据来源", item.get("source")),
             ("证明目的", item.get("purpose")),
             ("原件/复印件", item.get("original")),
         ]
-        if item.get("remarks"):
-            rows.append(("备注", item.get("remarks")))
         self.kv_table(rows)
+        table = item.get("table")
+        if table:
+            self.y += 2
+            self.calls_table(table)
         files = item.get("files") or []
         for fi, f in enumerate(files):
             self.file(item, fi, len(files), f)
         self.y += 3
+
+    def calls_table(self, table: dict):
+        """The calls of a grouped item, one row each: time, number (never split), what was said, when logged."""
+        columns = table.get("columns") or []
+        first = 22 if columns and columns[0] == "日期时间" else 15
+        widths = [first, 27, 17, 12, None, 22, 16]
+        widths[4] = CONTENT_W - sum(w for w in widths if w)
+        nowrap = {1, 5, 6}
+        cols = [Col(self.t(c), w, "C" if i in (0, 2, 3, 6) else "L", nowrap=i in nowrap)
+                for i, (c, w) in enumerate(zip(columns, widths))]
+        rows = [[self.t(v) for v in row] for row in table.get("rows") or []]
+        self.table(cols, rows, size=8, zebra=True, pad_y=0.7)
 
     def file(self, item: dict, fi: int, count: int, f: dict):
         kind = self._raw(f.get("kind"))
@@ -205,10 +235,11 @@ class CatalogRenderer(Renderer):
         self.y += 3
         self.heading(f"附件{num}：{self.t(f.get('name'))}", size=10, keep=28, rule=False, before=1)
         media = self.t(f.get("media_type"))
+        sha = self._raw(f.get("sha256"))
         info = [
             ("文件类型", f"{label}（{media}）" if media else label),
             ("大小", f.get("size")),
-            ("SHA-256", f.get("sha256"), "m"),
+            ("SHA-256", sha, "m"),
             ("原件位置", f.get("path"), "m"),
             ("拍摄/生成时间", f.get("captured_at") or "未记录"),
             ("上传/接收时间", f.get("uploaded_at")),
@@ -217,16 +248,23 @@ class CatalogRenderer(Renderer):
         if kind == "image" and callable(f.get("image")):
             if self.dry:  # measuring: never load the image (it is loaded once, when printed)
                 self.kv_table(info, size=8.3)
-                self.y += 2 + IMAGE_MAX_H + 8
+                w_px, h_px = f.get("width") or 0, f.get("height") or 0
+                if w_px and h_px and h_px >= w_px * 1.25:
+                    slices = self.image_slices(w_px, h_px)
+                    self.dry_pages += sum(1 for *_x, fresh in slices if fresh)
+                    if any(fresh for *_x, fresh in slices):
+                        self.y = MARGIN_TOP
+                    self.y += slices[-1][1] * CONTENT_W / w_px + 10
+                else:
+                    self.y += 2 + IMAGE_MAX_H + 8
                 return
             img = self.load_image(f.get("image"), path)
-            if img and img[2] >= img[1] * 1.25:  # a phone screenshot: beside its facts
-                self.image_beside(info, img, self.caption(f, path))
-                return
             self.kv_table(info, size=8.3)
             self.y += 2
             if img is None:
                 self.para(f"图片无法显示（原件见证据包 {path}）", fk="b", size=10, rgb=ALERT, after=2)
+            elif img[2] >= img[1] * 1.25:  # a phone screenshot: the page width, over pages if long
+                self.image_full_width(img, self.caption(f, path))
             else:
                 self.image_below(img, self.caption(f, path))
             return
@@ -299,12 +337,101 @@ class CatalogRenderer(Renderer):
         if not timeline:
             self.para("（无记录）", size=9)
             return
-        cols = [Col("时间", 29), Col("类型", 25), Col("号码", 32, font="r"), Col("摘要", CONTENT_W - 86)]
+        cols = [Col("时间", 27), Col("类型", 25), Col("号码", 30, nowrap=True), Col("摘要", CONTENT_W - 97),
+                Col("证据", 15, "C", nowrap=True)]
         rows = []
+        summary_w = CONTENT_W - 97 - 2 * 1.4
         for row in timeline:
-            row = list(row) + [""] * (4 - len(row))
-            rows.append([self.t(row[0]), self.t(row[1]), self.t(row[2]), " ".join(self.t(row[3]).split())])
+            row = list(row) + [""] * (5 - len(row))
+            rows.append([self.t(row[0]), self.t(row[1]), self.t(row[2]),
+                         self.shorten(self.t(row[3]), summary_w * 2 - 2, "r", 8), self.t(row[4])])
         self.table(cols, rows, size=8, zebra=True, pad_y=0.7)
+
+    # ---------------------------------------------------------------- appendix: timestamps, custody
+
+    def timestamp_appendix(self):
+        stamps = self.d.get("timestamps")
+        if stamps is None:
+            return
+        self.new_page()
+        self.pdf.y = self.y
+        self.pdf.start_section("附录一　可信时间戳", level=0)
+        self.heading("附录一　可信时间戳 / Trusted timestamps（RFC 3161）", size=13, keep=30)
+        self.para("每个时间戳令牌（.tsr）由时间戳服务机构（TSA）签发，证明所列哈希值在 genTime 时已经存在。"
+                  "多个文件合并为一棵 Merkle 树申请一次时间戳的，令牌覆盖的是树根（imprint）；"
+                  "由文件的 SHA-256 按“Merkle 路径”逐级计算即得树根（叶 = SHA-256(00‖文件哈希)，"
+                  "节点 = SHA-256(01‖左‖右)；L 表示兄弟节点在左，R 表示在右）。核验命令："
+                  "openssl ts -verify -digest <imprint> -in <令牌> -CAfile keys/tsa-chain.pem。",
+                  size=8.3, rgb=MUTED, after=3)
+        if not stamps:
+            self.para("（本证据包中没有可信时间戳令牌：未配置时间戳服务，或服务尚未应答；各项时间为本系统服务器时间。）",
+                      size=9.5, after=2)
+            return
+        for n, tok in enumerate(stamps, 1):
+            path = self._raw(tok.get("path"))
+            self.heading(f"时间戳 {n}　{path}", size=10.5, keep=40, rule=False)
+            imprint = self._raw(tok.get("imprint_hex") or tok.get("imprint"))
+            rows = [
+                ("TSA", " ".join(x for x in (self._raw(tok.get("tsa")), self._raw(tok.get("url"))) if x) or "—"),
+                ("序列号 serial", tok.get("serial"), "m"),
+                ("genTime", tok.get("gen_time")),
+                ("策略 policy", tok.get("policy"), "m"),
+                (f"imprint（{self._raw(tok.get('imprint_alg')) or 'sha256'}）", imprint, "m"),
+            ]
+            self.kv_table(rows, label_w=36, size=8.3)
+            covers = tok.get("covers") or []
+            if covers:
+                self.y += 1.5
+                self.para(f"本令牌覆盖 {len(covers)} 项：", fk="b", size=8.5, after=1)
+            for c in covers:
+                steps = c.get("merkle_path") or []
+                sha = self._raw(c.get("sha256"))
+                crows = [("对象", c.get("what"))]
+                if c.get("token"):
+                    crows.append(("令牌文件", c.get("token"), "m"))
+                if sha:
+                    crows.append(("SHA-256", sha, "m"))
+                if steps:
+                    crows.append(("Merkle 路径", "\n".join(f"{i}. {self._raw(side)} {self._raw(h)}"
+                                                          for i, (side, h) in enumerate(steps, 1)), "m"))
+                else:
+                    crows.append(("Merkle 路径", "无（令牌直接覆盖此哈希）"))
+                self.kv_table(crows, label_w=24, size=7.4)
+                self.y += 1.2
+            self.y += 3
+
+    def custody_summary(self):
+        c = self.d.get("custody")
+        if c is None:
+            return
+        self.new_page()
+        self.pdf.y = self.y
+        self.pdf.start_section("附录二　保管链摘要", level=0)
+        self.heading("附录二　保管链摘要 / Chain of custody", size=13, keep=30)
+        self.para("本系统对每一次新增、修改、上传、删除（移入回收站）和导出都追加一条保管链事件，每条事件包含上一条的哈希，"
+                  "任何事后改动都会使其后的哈希对不上。全部事件见证据包中的 custody.jsonl。",
+                  size=8.3, rgb=MUTED, after=3)
+        head = self._raw(c.get("head_hash"))
+        rows = [
+            ("事件数", str(c.get("events") or 0)),
+            ("第一条事件", c.get("first")),
+            ("最后一条事件", f"{self._raw(c.get('last'))}（第 {self._raw(c.get('head_seq'))} 号）"),
+            ("链头哈希", head, "m"),
+        ]
+        tok = c.get("head_token")
+        if tok:
+            rows.append(("链头时间戳", f"第 {self._raw(tok.get('seq'))} 号事件的哈希于 {self._raw(tok.get('gen_time'))} "
+                                   f"由 {self._raw(tok.get('tsa'))} 签发时间戳"
+                                   f"{'（经 Merkle 树）' if tok.get('merkle') else ''}；令牌 {self._raw(tok.get('path'))}"))
+        else:
+            rows.append(("链头时间戳", "无（未配置时间戳服务或尚未取得）"))
+        self.kv_table(rows, label_w=30, size=8.6)
+        by_action = c.get("by_action") or []
+        if by_action:
+            self.y += 3
+            self.heading("事件类型", size=10.5, keep=20, rule=False)
+            self.table([Col("类型", 110), Col("条数", 30, "C")],
+                       [[self.t(a), str(n)] for a, n in by_action], size=8.3)
 
     # ---------------------------------------------------------------- document
 
@@ -318,6 +445,8 @@ class CatalogRenderer(Renderer):
         self.y = MARGIN_TOP  # the placeholder left us on a fresh page
         self.sections()
         self.tail()
+        self.timestamp_appendix()
+        self.custody_summary()
         bundle = self.t(self.d.get("bundle_name") or "")
         sha = self.t(self.d.get("manifest_sha256") or "")[:16]
         self.footers(bundle, f"manifest SHA-256 {sha}…" if sha else "")

@@ -13,6 +13,19 @@ class BundleForm(forms.Form):
     date_to = day_field(_("To"))
     # Entries ticked on the timeline (checkboxes that belong to this form by their form= attribute).
     entry = forms.MultipleChoiceField(required=False, choices=())
+    # 证据目录: calls without a file become one item per day or per number, each with its own table.
+    grouping = forms.ChoiceField(label=_("Calls without a file, in the catalog"), required=False, initial="day",
+                                 choices=[("day", _("One item per day")), ("number", _("One item per number"))],
+                                 widget=forms.Select(attrs={"class": "form-select"}))
+
+    # PIPL: a regulator needs no more of third parties' data than the complaint does
+    # (bundle/redacted.py: each screenshot's redacted copy as one more member).
+    redacted = forms.BooleanField(label=_("Redacted copies for regulators"), required=False,
+                                  help_text=_("Adds each screenshot's redacted copy (third parties' numbers and names "
+                                              "blacked out) next to its original, listed with the original's SHA-256. "
+                                              "The bundle still holds the unredacted originals (and the catalog, "
+                                              "printouts and timeline): give a regulator only the files under "
+                                              "redacted/, not the whole bundle."))
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,7 +43,8 @@ class BundleForm(forms.Form):
         d = self.cleaned_data
         return {"from": d["date_from"].isoformat() if d.get("date_from") else None,
                 "to": d["date_to"].isoformat() if d.get("date_to") else None,
-                "entries": d.get("entry") or None}
+                "entries": d.get("entry") or None, "grouping": d.get("grouping") or "day",
+                **({"redacted": True} if d.get("redacted") else {})}
 
 
 class VerifyBundleForm(forms.Form):

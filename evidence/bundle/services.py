@@ -18,6 +18,7 @@ from evidence.custody.actions import Action
 from evidence.custody.actors import Actor
 from evidence.custody.chain import custody_append
 from evidence.custody.door import service
+from evidence.lib import jobs
 from evidence.lib.canonical import sha256_json
 from evidence.models import Bundle, Case
 from evidence.store import blobstore
@@ -125,6 +126,7 @@ def bundle_build(*, bundle: Bundle) -> Bundle:
     last = {"pct": -1}
 
     def progress(fraction):
+        jobs.check_alive()  # a worker that lost its lease stops here (evidence/worker.py)
         pct = int(fraction * 100)
         if pct >= last["pct"] + 2 or pct == 100:  # a row update every 2 %, not every chunk
             last["pct"] = pct
@@ -133,14 +135,20 @@ def bundle_build(*, bundle: Bundle) -> Bundle:
     writer = BundleWriter(bundle.case, actor_label=_requester(bundle).label, selection=bundle.selection,
                           progress=progress)
     blob = blobstore.PendingBlob(bundle.case.owner_id, bundle.pk, "bundle")
+    if getattr(blob, "path", None):  # a local .part: if the worker dies, the next one deletes it
+        jobs.note_part(blob.path.name)
     try:
         for chunk in writer.stream():
             blob.write(chunk)
         blob.finish()
-    except Exception as exc:
+        jobs.check_alive()
+    except jobs.LeaseLost:
+        blob.discard()  # another worker already failed this bundle, and said so
+        raise
+    except BaseException as exc:  # a second SIGTERM (SystemExit) too: never "running" for ever
         blob.discard()
         log.exception("Bundle %s failed", bundle.pk)
-        bundle_fail(bundle=bundle, error=str(exc))
+        bundle_fail(bundle=bundle, error=str(exc) or type(exc).__name__)
         raise
     return bundle_finish(bundle=bundle, blob=blob, file_name=writer.file_name,
                          manifest_sha256=writer.manifest_sha256)

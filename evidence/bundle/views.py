@@ -15,6 +15,9 @@ from . import services, signing
 from .forms import BundleForm, VerifyBundleForm
 from .verify import verify_bundle
 
+VERIFY_PAGE_SHOWN = 50  # problems listed on the page; the rest are counted (a page, not a dump)
+VERIFY_PAGE_MAX_TOKENS = 1000
+
 
 @login_required
 @require_POST
@@ -31,7 +34,7 @@ def bundle_create(request, case_id):
 
 @login_required
 def bundle_status(request, bundle_id):
-    bundle = bundle_get_for_user(request.user, bundle_id)
+    bundle = bundle_get_for_user(request.user, bundle_id, recheck=False)
     return JsonResponse({"status": bundle.status, "progress": bundle.progress, "sha256": bundle.sha256,
                          "available": bundle.is_available})
 
@@ -59,8 +62,13 @@ def bundle_verify(request):
             return render(request, "evidence/bundle_verify.html", {"form": form, "limited": True}, status=429)
         if form.is_valid():
             upload = form.cleaned_data["bundle"]
-            verdict = verify_bundle(upload.file, max_total_bytes=settings.LIUZHENG_VERIFY_MAX_BYTES * 4)
-    return render(request, "evidence/bundle_verify.html", {"form": form, "verdict": verdict})
+            verdict = verify_bundle(upload.file, max_total_bytes=settings.LIUZHENG_VERIFY_MAX_BYTES * 4,
+                                    max_tokens=VERIFY_PAGE_MAX_TOKENS)
+    problems = [c for c in verdict.results if not c.ok] if verdict else []
+    return render(request, "evidence/bundle_verify.html", {
+        "form": form, "verdict": verdict, "problems": problems[:VERIFY_PAGE_SHOWN],
+        "more_problems": max(0, (verdict.failed if verdict else 0) - VERIFY_PAGE_SHOWN),
+        "checks": verdict.results[:VERIFY_PAGE_SHOWN * 10] if verdict else []})
 
 
 def signing_key(request):

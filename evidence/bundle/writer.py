@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from zipstream import ZIP_STORED, ZipStream
 
@@ -40,21 +39,27 @@ from evidence.complaints import drafts as complaints
 from evidence.complaints import render as documents
 from evidence.custody.chain import event_payload
 from evidence.custody.snapshots import entry_snapshot
-from evidence.custody.timestamps import TimestampError, request_token
+from evidence.custody.timestamps import TimestampError, request_token, tsa_ca_pem, tsa_configured
 from evidence.lib.canonical import canonical_json, sha256_json
 from evidence.lib.labels import CHANNEL_ZH, DIRECTION_ZH, KIND_ZH, format_duration, tags_zh
+from evidence.lib.spreadsheet import safe_row
 from evidence.models import Attachment, Case, ComplaintDraft, CustodyEvent, Entry, Timestamp
-from evidence.rules.charts import catalog_charts
 from evidence.rules.stats import case_stats, outside_permitted
 from evidence.store import blobstore, crypto
 from evidence.store.media import MAX_INSPECT_BYTES
 
-from . import signing
+from . import pdfsign, redacted, signing
 from .catalog import render_catalog
+from .catalog_data import catalog_data as build_catalog_data, entry_purpose, rules_by_entry
 
 log = logging.getLogger("liuzheng.bundle")
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "2.0"
+ASSETS = os.path.join(os.path.dirname(__file__), "assets")
+# The seal, last: SHA256SUMS covers every other member; it is signed (SHA256SUMS.sig) and,
+# with a TSA, timestamped (SHA256SUMS.tsr), and the token's own bytes are signed too
+# (SHA256SUMS.tsr.sig: nothing else covers them). See docs/bundle-format.md.
+SEAL = ("SHA256SUMS", "SHA256SUMS.sig", "SHA256SUMS.tsr", "SHA256SUMS.tsr.sig")
 GROUPS = ["call", "sms", "third_party", "visit", "post", "other"]
 KIND_SLUG = {"call": "call", "sms": "sms", "third_party": "third-party", "visit": "visit", "post": "post",
              "other": "other"}
@@ -79,27 +84,6 @@ def ascii_name(name: str, fallback: str, media_type: str) -> str:
     return f"{stem or fallback}{ext}"
 
 
-def default_purpose(entry: Entry, local: datetime, *, night: bool) -> str:
-    """证明目的 when the borrower wrote none: what the entry shows, never a legal verdict.
-    `night`: outside the hours the case's rule set permits, in the case's zone."""
-    when = local.strftime("%Y年%m月%d日 %H:%M")
-    tags = tags_zh(entry.tags)
-    if entry.kind == "call":
-        text = f"证明催收方于{when}{'（夜间）' if night else ''}通过电话联系借款人"
-    elif entry.kind == "sms":
-        text = f"证明催收方于{when}向借款人发送信息"
-    elif entry.kind == "third_party":
-        who = "".join(x for x in [entry.contact_relation, entry.contact_name] if x) or "第三人"
-        text = f"证明催收方于{when}联系借款人的{who}，向与债务无关的第三人催收或透露债务（爆通讯录）"
-    elif entry.kind == "visit":
-        text = f"证明催收人员于{when}上门催收"
-    elif entry.kind == "post":
-        text = f"证明催收方于{when}公开发布或曝光借款人信息"
-    else:
-        text = f"证明{when}发生的催收相关事实"
-    return text + (f"，内容涉及{tags}" if tags else "")
-
-
 @dataclass
 class PlannedFile:
     attachment: Attachment
@@ -118,7 +102,7 @@ class PlannedEntry:
 
 def select_entries(case: Case, selection: dict) -> list[Entry]:
     qs = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False).select_related(
-        "case", "witness_submission").order_by("occurred_at", "pk")
+        "case", "witness_submission", "import_item").order_by("occurred_at", "pk")
     zone = zoneinfo.ZoneInfo(case.owner.time_zone or settings.LIUZHENG_DEFAULT_TIME_ZONE)
     if selection.get("from"):
         start = date.fromisoformat(selection["from"])
@@ -128,7 +112,8 @@ def select_entries(case: Case, selection: dict) -> list[Entry]:
         qs = qs.filter(occurred_at__lt=timezone.make_aware(datetime.combine(end, time.min), zone))
     if selection.get("entries"):
         qs = qs.filter(pk__in=selection["entries"])
-    return list(qs.prefetch_related("attachments__transcripts", "attachments__timestamps__token"))
+    return list(qs.prefetch_related("attachments__transcripts", "attachments__timestamps__token",
+                                    "attachments__derivatives"))
 
 
 class BundleWriter:
@@ -156,6 +141,9 @@ class BundleWriter:
         self.done_bytes = 0
         self.manifest_sha256 = ""
         self.manifest_tsr = None
+        self._core = None
+        self._head = None  # [the chain-head Timestamp or None], see _head_stamp
+        self._tsa_chain = b""
 
     # ------------------------------------------------------------------ plan
 
@@ -225,17 +213,27 @@ class BundleWriter:
         for item in self.entries:
             for planned in item.files:
                 zs.add(self._original(planned), planned.path, size=planned.attachment.size)
+        with crypto.keys_scope(self._keys):
+            transcripts = self._transcripts()
+        for path, text in transcripts.items():
+            zs.add(self._lazy(path, lambda text=text: text.encode("utf-8")), path)
+        for path, copy in redacted.members(self):  # "redacted copies for regulators" (bundle/redacted.py)
+            zs.add(self._lazy(path, lambda copy=copy: redacted.read(self, copy)), path)
         for path, der in self._tokens().items():
             zs.add(self._lazy(path, lambda der=der: der), path)
+        zs.add(self._lazy("timestamps/proofs.txt", self.proofs_txt), "timestamps/proofs.txt")
         zs.add(self._lazy("custody.jsonl", self.custody_jsonl), "custody.jsonl")
         zs.add(self._lazy("timeline.csv", self.timeline_csv), "timeline.csv")
         zs.add(self._lazy("keys/signing-key.pem", signing.public_pem), "keys/signing-key.pem")
-        if settings.LIUZHENG_TSA_CA_FILE:
-            zs.add(self._lazy("keys/tsa-chain.pem", self.tsa_chain), "keys/tsa-chain.pem")
+        self._tsa_chain = tsa_ca_pem() if self._tsa_on() else b""
+        if self._tsa_chain:
+            zs.add(self._lazy("keys/tsa-chain.pem", lambda: self._tsa_chain), "keys/tsa-chain.pem")
         for draft in self.complaints:
             stem = f"complaints/{draft.channel}"
             zs.add(self._lazy(f"{stem}.docx", lambda d=draft: self._complaint_file(d, "docx")), f"{stem}.docx")
             zs.add(self._lazy(f"{stem}.pdf", lambda d=draft: self._complaint_file(d, "pdf")), f"{stem}.pdf")
+        for name in ("verify.sh", "verify.html", "verify.js"):
+            zs.add(self._lazy(name, lambda name=name: _asset(name)), name)
         zs.add(self._lazy("README.txt", self.readme), "README.txt")
         zs.add(self._lazy("manifest.json", self.manifest), "manifest.json")
         zs.add(self._lazy("manifest.json.sig", self._sign_and_queue_the_rest), "manifest.json.sig")
@@ -245,7 +243,7 @@ class BundleWriter:
     # ------------------------------------------------------------------ documents
 
     def _tsa_on(self):
-        return bool(settings.LIUZHENG_TSA_URLS)
+        return tsa_configured()
 
     def _file_stamp(self, att):
         stamps = [s for s in att.timestamps.all() if s.token_id]
@@ -263,26 +261,52 @@ class BundleWriter:
             tokens[f"timestamps/{head.digest}.tsr"] = bytes(head.token.der)
         return tokens
 
+    def _transcript_path(self, planned: PlannedFile) -> str:
+        return "transcripts/" + planned.path.removeprefix("evidence/") + ".txt"
+
+    def _transcripts(self) -> dict:
+        """The newest 录音文字整理稿 of each recording as a plain UTF-8 file, so the text
+        is signed and hashed like every other member (not only printed inside catalog.pdf)."""
+        out = {}
+        for item in self.entries:
+            for planned in item.files:
+                transcripts = list(planned.attachment.transcripts.all())
+                if transcripts:
+                    out[self._transcript_path(planned)] = transcripts[0].text
+        return out
+
+    def proofs_txt(self) -> bytes:
+        """One line per timestamp proof, for verify.sh (no JSON parser in POSIX sh):
+        `file <member> <token> [L|R<sibling hex> …]` or `chain <custody seq> <token> [L|R<sibling> …]`.
+        The same facts as manifest.json (the verifier checks that they agree)."""
+        return proofs_text(json.loads(self.manifest_preview()))
+
     def _head_stamp(self):
-        last = self.events[-1].seq if self.events else 0
-        return (Timestamp.objects.filter(case=self.case, subject="chain", token__isnull=False, event__seq__lte=last)
-                .select_related("token", "event").order_by("-event__seq").first())
+        """The newest chain-head token up to the last exported event: looked up once, so the
+        tokens, the manifest and the catalog all name the same one (and it is one query)."""
+        if self._head is None:
+            last = self.events[-1].seq if self.events else 0
+            self._head = [(Timestamp.objects.filter(case=self.case, subject="chain", token__isnull=False,
+                                                    event__seq__lte=last)
+                           .select_related("token", "event").order_by("-event__seq").first())]
+        return self._head[0]
 
     def custody_jsonl(self) -> bytes:
         return b"".join(canonical_json({**event_payload(e), "hash": e.hash}) + b"\n" for e in self.events)
 
     def timeline_csv(self) -> bytes:
         out = io.StringIO()
-        writer = csv.writer(out)
+        # Every cell quoted and neutralised against formula injection (evidence.lib.spreadsheet).
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL)
         writer.writerow(["序号", "编号", "时间", "类型", "方向", "号码", "时长", "对方自称", "联系人", "关系", "渠道",
                          "内容", "标签", "附件", "记录ID"])
         for item in self.entries:
             e = item.entry
-            writer.writerow([item.seq, item.number, item.local.strftime("%Y-%m-%d %H:%M"), KIND_ZH[e.kind],
+            writer.writerow(safe_row([item.seq, item.number, item.local.strftime("%Y-%m-%d %H:%M"), KIND_ZH[e.kind],
                              DIRECTION_ZH.get(e.direction, ""), e.number, format_duration(e.duration_seconds),
                              e.claimed_identity, e.contact_name, e.contact_relation, CHANNEL_ZH.get(e.channel, ""),
                              e.content, tags_zh(e.tags),
-                             " ".join(f.path for f in item.files), str(e.pk)])
+                             " ".join(f.path for f in item.files), str(e.pk)]))
         # A BOM makes Excel (and WPS) open UTF-8 as UTF-8.
         return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 
@@ -300,15 +324,26 @@ class BundleWriter:
                         "custody_event_seqs": about.get(str(d.pk), [])})
         return out
 
-    def tsa_chain(self) -> bytes:
-        with open(settings.LIUZHENG_TSA_CA_FILE, "rb") as f:
-            return f.read()
-
     def readme(self) -> bytes:
+        preview = json.loads(self.manifest_preview())
+        example = next((f for f in preview["files"] if f.get("timestamp")), None)
+        steps = []
+        if example:
+            steps.append(f"h=$(sha256sum {example['path']} | cut -c1-64)")  # README.txt's step 4
+            for side, sibling in example["timestamp"]["merkle_path"]:
+                pair = f"{sibling}${{h}}" if side == "L" else f"${{h}}{sibling}"
+                if len(steps) == 1:  # the first step hashes the leaf: 00 || hash
+                    steps.append("h=$(printf '00%s' \"$h\" | tr a-f A-F | basenc --base16 -d | sha256sum | cut -c1-64)")
+                steps.append(f"h=$(printf '01%s' \"{pair}\" | tr a-f A-F | basenc --base16 -d | sha256sum | cut -c1-64)")
+            steps.append(f"openssl ts -verify -digest \"$h\" -in {example['timestamp']['token']} "
+                         "-CAfile keys/tsa-chain.pem")
+        head = (preview.get("custody") or {}).get("timestamp")
         return render_to_string("evidence/bundle_readme.txt", {
             "bundle": self.file_name, "case": self.case, "exported_at": self._fmt(self.now, seconds=True),
-            "zone": str(self.zone), "tsa": self._tsa_on(), "tsa_chain": bool(settings.LIUZHENG_TSA_CA_FILE),
-            "fingerprint": signing.fingerprint(signing.public_pem()),
+            "zone": str(self.zone), "tsa": bool(self._tsa_chain), "tsa_chain": bool(self._tsa_chain),
+            "fingerprint": signing.fingerprint(signing.public_pem()), "format_version": FORMAT_VERSION,
+            "site_url": (settings.LIUZHENG_SITE_URL or "").rstrip("/"), "example": example, "merkle_steps": steps,
+            "head": head, "redacted": bool(redacted.members(self)),
         }).encode("utf-8")
 
     def _events_about(self):
@@ -317,21 +352,38 @@ class BundleWriter:
             about.setdefault(e.object_id, []).append(e.seq)
         return about
 
+    def manifest_preview(self) -> str:
+        """The manifest without `documents` (the hashes of the files written before it):
+        what README.txt and timestamps/proofs.txt are made from."""
+        if getattr(self, "_core", None) is None:
+            self._core = self._manifest_core()
+        return json.dumps(self._core, ensure_ascii=False, sort_keys=True)
+
     def manifest(self) -> bytes:
+        manifest = json.loads(self.manifest_preview())
+        manifest["documents"] = [{"path": p, "sha256": self.sums[p], "size": self.sizes[p]} for p in sorted(self.sums)
+                                 if not p.startswith("evidence/")]
+        self.manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+        self.manifest_sha256 = hashlib.sha256(self.manifest_bytes).hexdigest()
+        return self.manifest_bytes
+
+    def _manifest_core(self) -> dict:
         about = self._events_about()
         head = self._head_stamp()
         case = self.case
+        rules_of = rules_by_entry(self.stats().findings)
         files, entries = [], []
         for item in self.entries:
             e = item.entry
             entries.append({
                 "id": str(e.pk), "seq": item.seq, "number": item.number, "kind": e.kind,
                 "occurred_at": e.occurred_at.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat().replace("+00:00", "Z"),
-                "occurred_at_local": item.local.isoformat(), "direction": e.direction,
+                "occurred_at_local": item.local.isoformat(), "direction": e.direction, "call_outcome": e.call_outcome,
                 "duration_seconds": e.duration_seconds, "channel": e.channel, "tags": e.tags or [],
                 "number_called_from": e.number, "claimed_identity": e.claimed_identity, "content": e.content,
                 "contact_name": e.contact_name, "contact_relation": e.contact_relation, "notes": e.notes,
-                "purpose": e.purpose or default_purpose(e, item.local, night=self._night(e)), "revision": e.revision,
+                "purpose": entry_purpose(e, item.local, night=self._night(e), rules=rules_of.get(str(e.pk), [])),
+                "revision": e.revision,
                 "content_sha256": sha256_json(entry_snapshot(e)), "custody_event_seqs": about.get(str(e.pk), []),
                 "files": [f.path for f in item.files],
             })
@@ -345,10 +397,11 @@ class BundleWriter:
                     "received_at": _utc(att.uploaded_at), "duration_seconds": att.duration_seconds,
                     "custody_event_seqs": about.get(str(att.pk), []),
                     "timestamp": _stamp_json(stamp, f"timestamps/{att.sha256}.tsr") if stamp else None,
+                    "transcript": self._transcript_json(planned),
+                    **({"redacted": r} if (r := redacted.manifest_item(self, planned, about)) else {}),
                 })
-        documents = [{"path": p, "sha256": self.sums[p], "size": self.sizes[p]} for p in sorted(self.sums)
-                     if not p.startswith("evidence/")]
-        manifest = {
+        tsa = self._tsa_on()
+        return {
             "format_version": FORMAT_VERSION,
             "generator": "Liuzheng 留证",
             "bundle": self.file_name,
@@ -359,13 +412,13 @@ class BundleWriter:
                 "id": str(case.pk), "lender": case.lender, "product": case.product, "amount_owed": case.amount_owed,
                 "overdue_since": case.overdue_since.isoformat() if case.overdue_since else None,
                 "collector_numbers": _lines(case.collector_numbers), "agencies": _lines(case.agencies),
-                "borrower": case.owner.username,
+                # The borrower's legal name (the profile's), never the username; null when not given.
+                "borrower": (getattr(case.owner, "legal_name", "") or "").strip() or None,
             },
             "selection": {"from": self.selection.get("from"), "to": self.selection.get("to"),
-                          "entries": self.selection.get("entries")},
+                          "entries": self.selection.get("entries"), "redacted_copies": redacted.wanted(self)},
             "entries": entries,
             "files": files,
-            "documents": documents,
             "complaints": self._complaints_json(about),
             "custody": {
                 "events": len(self.events), "head_seq": self.events[-1].seq if self.events else 0,
@@ -375,15 +428,29 @@ class BundleWriter:
             },
             "signature": {"algorithm": "Ed25519", "file": "manifest.json.sig", "public_key": "keys/signing-key.pem",
                           "key_fingerprint_sha256": signing.fingerprint(signing.public_pem())},
+            # Format 2: what covers the members written after this file (docs/bundle-format.md).
+            # manifest.json.tsr, when a TSA answered, is listed in the signed SHA256SUMS, and
+            # then SHA256SUMS.tsr must be there too.
+            "integrity": {
+                "sums": "SHA256SUMS", "sums_signature": "SHA256SUMS.sig", "sums_timestamp": "SHA256SUMS.tsr",
+                "manifest_timestamp": "manifest.json.tsr",
+                "after_manifest": ["manifest.json.sig", "catalog.pdf"],
+                "tsa_configured": tsa,
+            },
             "notice": NOT_LEGAL_ADVICE,
         }
-        self.manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
-        self.manifest_sha256 = hashlib.sha256(self.manifest_bytes).hexdigest()
-        return self.manifest_bytes
+
+    def _transcript_json(self, planned: PlannedFile):
+        transcripts = list(planned.attachment.transcripts.all())
+        if not transcripts:
+            return None
+        text = transcripts[0].text.encode("utf-8")
+        return {"path": self._transcript_path(planned), "sha256": hashlib.sha256(text).hexdigest(),
+                "saved_at": _utc(transcripts[0].created_at), "revisions": len(transcripts)}
 
     def _sign_and_queue_the_rest(self) -> bytes:
-        """Sign the manifest; then queue what depends on it. Files queued now
-        come after this one, so SHA256SUMS stays the last file and covers all."""
+        """Sign the manifest; then queue what depends on it. Files queued now come after
+        this one; SHA256SUMS lists them all and is itself signed and timestamped last."""
         signature = signing.sign(self.manifest_bytes)
         if self._tsa_on():
             try:
@@ -391,67 +458,36 @@ class BundleWriter:
                 self.manifest_tsr = der
                 self._zip.add(self._lazy("manifest.json.tsr", lambda: der), "manifest.json.tsr")
             except TimestampError as exc:
-                # Still complete and signed; README says the token is there only when a TSA answered.
+                # Offline: the bundle is complete and signed, times are the server's. SHA256SUMS
+                # (signed) then does not list manifest.json.tsr, so a removed token still shows.
                 log.warning("No timestamp for the manifest of %s: %s", self.file_name, exc)
-        self._zip.add(self._lazy("catalog.pdf", self.catalog_pdf), "catalog.pdf")
-        self._zip.add(self._lazy("SHA256SUMS", self.sha256sums), "SHA256SUMS")
+        self._zip.add(self._lazy("catalog.pdf", self.signed_catalog_pdf), "catalog.pdf")
+        self._zip.add(self._lazy("SHA256SUMS", self._sums_and_queue_the_seal), "SHA256SUMS")
         return signature
+
+    def _sums_and_queue_the_seal(self) -> bytes:
+        sums = self.sha256sums()
+        self._zip.add(self._lazy("SHA256SUMS.sig", lambda: signing.sign(sums)), "SHA256SUMS.sig")
+        if self.manifest_tsr:
+            # A TSA answered a moment ago: the verifier requires this token whenever SHA256SUMS
+            # lists manifest.json.tsr, so a failure here fails the export (it is retried).
+            der, *_ = request_token(hashlib.sha256(sums).digest())
+            self._zip.add(self._lazy("SHA256SUMS.tsr", lambda: der), "SHA256SUMS.tsr")
+            self._zip.add(self._lazy("SHA256SUMS.tsr.sig", lambda: signing.sign(der)), "SHA256SUMS.tsr.sig")
+        return sums
 
     def catalog_pdf(self) -> bytes:
         out = io.BytesIO()
         render_catalog(self.catalog_data(), out)
         return out.getvalue()
 
+    def signed_catalog_pdf(self) -> bytes:
+        """catalog.pdf as the catalog builder made it, PAdES-signed (and timestamped with a TSA)."""
+        return pdfsign.sign_pdf(self.catalog_pdf(), timestamp=self._tsa_on())
+
     def catalog_data(self) -> dict:
-        """What catalog.pdf prints, formatted for a Chinese reader in the owner's zone."""
-        case = self.case
-        groups = []
-        for g in GROUPS:
-            items = [i for i in self.entries if i.entry.kind == g]
-            if items:
-                groups.append({"number": str(GROUPS.index(g) + 1), "title": KIND_ZH[g],
-                               "items": [self._catalog_item(i) for i in items]})
-        dates = [i.local.date() for i in self.entries]
-        calls = [i for i in self.entries if i.entry.kind == "call"]
-        stats = self.stats()
-        return {
-            "charts": catalog_charts(stats),
-            "findings": self._catalog_findings(stats),
-            "rule_set": {"cn": "中国", "us": "美国"}.get(case.rule_set, case.rule_set),
-            "stats_zone": stats.zone,
-            "title": "证据目录",
-            "case": {"lender": case.lender, "product": case.product, "amount_owed": case.amount_owed,
-                     "overdue_since": case.overdue_since.isoformat() if case.overdue_since else "",
-                     "borrower": case.owner.username, "collector_numbers": _lines(case.collector_numbers),
-                     "agencies": _lines(case.agencies), "notes": case.notes},
-            "period": {"from": self.selection.get("from") or (min(dates).isoformat() if dates else ""),
-                       "to": self.selection.get("to") or (max(dates).isoformat() if dates else "")},
-            "exported_at": f"{self._fmt(self.now, seconds=True)} ({self.zone})",
-            "manifest_sha256": self.manifest_sha256,
-            "bundle_name": self.file_name,
-            "verify_howto": [
-                "sha256sum -c SHA256SUMS",
-                "openssl pkeyutl -verify -pubin -inkey keys/signing-key.pem -rawin -in manifest.json "
-                "-sigfile manifest.json.sig",
-            ] + (["openssl ts -verify -data manifest.json -in manifest.json.tsr -CAfile keys/tsa-chain.pem"]
-                 if self.manifest_tsr else []),
-            "timestamp_note": ("清单文件（manifest.json）及各原件已由可信时间戳服务机构签发 RFC 3161 时间戳。"
-                               if self.manifest_tsr else
-                               "未配置可信时间戳服务：各项时间为本系统服务器时间。"),
-            "groups": groups,
-            "timeline": [[i.local.strftime("%Y-%m-%d %H:%M"), KIND_ZH[i.entry.kind], i.entry.number or "",
-                          (i.entry.content or i.entry.contact_name or "")[:60]] for i in self.entries],
-            "stats": [
-                ["记录总数", str(len(self.entries))],
-                ["催收电话", str(len(calls))],
-                ["其中夜间（{1:02d}:00–{0:02d}:00）".format(*stats.permitted),
-                 str(sum(1 for i in calls if self._night(i.entry)))],
-                ["短信 / 即时消息", str(sum(1 for i in self.entries if i.entry.kind == "sms"))],
-                ["联系第三人（爆通讯录）", str(sum(1 for i in self.entries if i.entry.kind == "third_party"))],
-                ["被联系的第三人（人数）", str(stats.third_parties)],
-                ["附件（原件）", str(sum(len(i.files) for i in self.entries))],
-            ],
-        }
+        """What catalog.pdf prints: built in catalog_data.py (the 证据目录's court-facing choices)."""
+        return build_catalog_data(self)
 
     def stats(self):
         """Statistics and findings over the exported entries (not the whole case: a finding
@@ -459,61 +495,6 @@ class BundleWriter:
         if self._stats is None:
             self._stats = case_stats(self.case, [i.entry for i in self.entries])
         return self._stats
-
-    def _catalog_findings(self, stats) -> list[list[str]]:
-        numbers = {str(i.entry.pk): i.number for i in self.entries}
-        rows = complaints.rule_rows(stats.findings)
-        # Which catalog items each rule rests on (1-1, 2-3 …), at most 20 per rule.
-        by_rule: dict[str, list[str]] = {}
-        for f in stats.findings:
-            by_rule.setdefault(f.rule_id, []).extend(numbers[i] for i in f.entry_ids if i in numbers)
-        for row, items in zip(rows, by_rule.values()):
-            items = list(dict.fromkeys(items))
-            row.append("、".join(items[:20]) + (f" 等 {len(items)} 项" if len(items) > 20 else ""))
-        return rows
-
-    def _catalog_item(self, item: PlannedEntry) -> dict:
-        e = item.entry
-        name = f"{KIND_ZH[e.kind]} {item.local:%Y-%m-%d %H:%M}"
-        if e.number:
-            name += f" {e.number}"
-        facts = [["时间", item.local.strftime("%Y-%m-%d %H:%M")]]
-        for label, value in [("方向", DIRECTION_ZH.get(e.direction, "")), ("号码", e.number),
-                             ("时长", format_duration(e.duration_seconds)), ("对方自称", e.claimed_identity),
-                             ("被联系人", " ".join(x for x in [e.contact_name, e.contact_relation] if x)),
-                             ("渠道", CHANNEL_ZH.get(e.channel, "")), ("内容", e.content),
-                             ("标签", tags_zh(e.tags)), ("备注", e.notes),
-                             ("记录版本", str(e.revision)), ("记录ID", str(e.pk))]:
-            if value:
-                facts.append([label, value])
-        if e.source == "witness":
-            sub = e.witness_submission
-            facts.append(["证人提交", f"{sub.name} {sub.relation} {sub.phone}".strip()])
-            facts.append(["提交来源", f"{self._fmt(sub.submitted_at, seconds=True)} · IP {sub.ip} · "
-                                  f"{sub.user_agent} · 链接 {sub.link_id}"])
-        return {
-            "number": item.number, "name": name,
-            "source": "证人提交" if getattr(e, "source", "") == "witness" else "借款人本人手机（截图、录音、记录）",
-            "purpose": e.purpose or default_purpose(e, item.local, night=self._night(e)),
-            "original": "原件（电子数据）" if item.files else "记录",
-            "remarks": f"附件 {len(item.files)} 个" if item.files else "",
-            "facts": facts,
-            "files": [self._catalog_file(f) for f in item.files],
-        }
-
-    def _catalog_file(self, planned: PlannedFile) -> dict:
-        att = planned.attachment
-        stamp = self._file_stamp(att)
-        transcripts = list(att.transcripts.all())
-        return {
-            "path": planned.path, "name": planned.path.rsplit("/", 1)[-1], "sha256": att.sha256,
-            "size": human_size(att.size), "media_type": att.media_type, "kind": att.kind,
-            "captured_at": self._fmt(att.captured_at, seconds=True), "uploaded_at": self._fmt(att.uploaded_at, seconds=True),
-            "timestamp": (f"已获可信时间戳 · {self._fmt(stamp.token.gen_time)} · {stamp.token.tsa_name}" if stamp
-                          else "仅服务器时间"),
-            "image": (lambda att=att: self._printable_image(att)) if att.kind == "image" else None,
-            "transcript": transcripts[0].text if transcripts else None,
-        }
 
     def _printable_image(self, att) -> bytes | None:
         if att.media_type in ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp") \
@@ -528,6 +509,26 @@ class BundleWriter:
         return "".join(f"{h}  {p}\n" for p, h in sorted(self.sums.items())).encode("ascii")
 
 
+def _asset(name: str) -> bytes:
+    with open(os.path.join(ASSETS, name), "rb") as f:
+        return f.read()
+
+
+def proofs_text(manifest: dict) -> bytes:
+    """timestamps/proofs.txt from a manifest (the writer and the verifier share it)."""
+    lines = []
+    for item in manifest.get("files") or []:
+        stamp = item.get("timestamp")
+        if stamp:
+            steps = " ".join(f"{side}{sibling}" for side, sibling in stamp.get("merkle_path") or [])
+            lines.append(f"file {item['path']} {stamp['token']} {steps}".rstrip())
+    head = (manifest.get("custody") or {}).get("timestamp")
+    if head:
+        steps = " ".join(f"{side}{sibling}" for side, sibling in head.get("merkle_path") or [])
+        lines.append(f"chain {head['seq']} {head['token']} {steps}".rstrip())
+    return "".join(line + "\n" for line in lines).encode("ascii")
+
+
 def _utc(dt):
     return dt.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat().replace("+00:00", "Z") if dt else None
 
@@ -540,6 +541,3 @@ def _stamp_json(stamp, path):
     return {"token": path, "imprint": stamp.token.digest, "merkle_path": stamp.merkle_path,
             "gen_time": _utc(stamp.token.gen_time), "tsa": stamp.token.tsa_name}
 
-
-def human_size(n):
-    return filesizeformat(n)

@@ -1,6 +1,8 @@
+import json
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,14 +23,17 @@ LENDER_SUGGESTIONS = [
 ]
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# 案由 offered (../shared/docs/LEGAL-FACTS.md, complaint channels: 人民法院); the borrower may type another.
+CAUSE_SUGGESTIONS = ["隐私权、个人信息保护纠纷", "隐私权纠纷", "个人信息保护纠纷"]
 
 
 class CaseForm(forms.ModelForm):
+    cause_suggestions = CAUSE_SUGGESTIONS
     class Meta:
         model = Case
-        fields = ["lender", "product", "loan_reference", "amount_owed", "overdue_since", "collector_numbers",
-                  "agencies", "notes", "rule_set", "time_zone", "debt_usurious", "consented_night_contact",
-                  "police_warned_at"]
+        fields = ["lender", "lender_entity", "product", "loan_reference", "amount_owed", "overdue_since",
+                  "collector_numbers", "agencies", "notes", "rule_set", "time_zone", "debt_usurious",
+                  "consented_night_contact", "police_warned_at", "court", "court_case_number", "cause"]
         widgets = {
             "police_warned_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
             "lender": forms.TextInput(attrs={"list": "lender-suggestions", "autocomplete": "off"}),
@@ -38,10 +43,21 @@ class CaseForm(forms.ModelForm):
             "collector_numbers": forms.Textarea(attrs={"rows": 2}),
             "agencies": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "lender_entity": forms.TextInput(),
+            "court": forms.TextInput(),
+            "court_case_number": forms.TextInput(),
+            "cause": forms.TextInput(attrs={"list": "cause-suggestions", "autocomplete": "off"}),
         }
         help_texts = {
             "lender": _("For example 借呗, 花呗, a credit-card bank, 携程金融."),
             "collector_numbers": _("One number per line."),
+            "lender_entity": _("The company name on your contract or in the app's legal notice (for example "
+                               "a consumer-finance company). It is the respondent in complaints and the "
+                               "defendant in a lawsuit. Left empty, the documents say 未填写."),
+            "agencies": _("One agency per line, by name. Each is listed as a respondent / defendant."),
+            "court": _("For the evidence catalog and the statement of claim: the court you file with."),
+            "court_case_number": _("Optional: once the court has given one."),
+            "cause": _("For example 隐私权、个人信息保护纠纷."),
             "rule_set": _("Which rules the findings and statistics are checked against."),
             "debt_usurious": _("Tick only if you know it: collecting such a debt by harassment may be a crime."),
             "police_warned_at": _("If you reported to the police and they warned the collector. Contacts after "
@@ -77,7 +93,7 @@ def parse_duration(text):
 
 # Which fields each kind of entry shows, in order (all are optional but the time).
 KIND_FIELDS = {
-    Entry.Kind.CALL: ["direction", "number", "duration", "claimed_identity", "content", "tags"],
+    Entry.Kind.CALL: ["direction", "call_outcome", "number", "duration", "claimed_identity", "content", "tags"],
     Entry.Kind.SMS: ["channel", "number", "content", "claimed_identity", "tags"],
     Entry.Kind.THIRD_PARTY: ["contact_name", "contact_relation", "channel", "number", "content", "tags"],
     Entry.Kind.VISIT: ["claimed_identity", "content", "tags"],
@@ -103,11 +119,21 @@ class EntryForm(forms.ModelForm):
         label=_("Screenshots, recordings, photos"),
         help_text=_("Images, audio (m4a, mp3, amr, wav, ogg, aac), video or PDF. Originals are kept unchanged."),
     )
+    one_entry_per_image = forms.BooleanField(
+        label=_("One entry per image"), required=False,
+        help_text=_("Many screenshots at once: each image becomes an entry of its own, at the time the photo "
+                    "itself records when it has one (EXIF), otherwise at the time above. Check each one after."))
     client_token = forms.UUIDField(widget=forms.HiddenInput)
+    # Set by static/js/offline-queue.js when the form was kept on the phone for lack of a connection.
+    # The device's clock, ISO 8601 in UTC ("2026-12-01T12:19:00.000Z").
+    captured_offline_at = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    # Set by static/js/recorder.js for each recording made in the page: JSON
+    # [{"name", "size", "started"}], "started" the device's clock when recording began (UTC ISO).
+    recordings = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20_000)
 
     class Meta:
         model = Entry
-        fields = ["kind", "occurred_at", "direction", "channel", "number", "claimed_identity",
+        fields = ["kind", "occurred_at", "direction", "call_outcome", "channel", "number", "claimed_identity",
                   "contact_name", "contact_relation", "content", "notes", "purpose", "tags"]
         widgets = {
             "kind": forms.HiddenInput,
@@ -119,6 +145,7 @@ class EntryForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
             "purpose": forms.Textarea(attrs={"rows": 2}),
             "direction": forms.RadioSelect(attrs={"class": "btn-check"}),
+            "call_outcome": forms.RadioSelect(attrs={"class": "btn-check"}),
         }
 
     def __init__(self, *args, kind=None, **kwargs):
@@ -129,15 +156,27 @@ class EntryForm(forms.ModelForm):
             kind = self.data.get("kind")
         self.entry_kind = kind if kind in Entry.Kind.values else Entry.Kind.CALL
         self.fields["kind"].initial = self.entry_kind
-        self.fields["direction"].choices = Entry.Direction.choices
+        # 来电 / 去电; "missed" is an outcome now, offered only to an old entry that has it.
+        directions = [(v, label) for v, label in Entry.Direction.choices
+                      if v != Entry.Direction.MISSED or self.instance.direction == v]
+        self.fields["direction"].choices = directions
         self.fields["direction"].required = False
+        # A call's outcome is a required one-tap choice, never a default (issue 14): the
+        # rules count only 接通 as answered.
+        outcome = self.fields["call_outcome"]
+        outcome.choices = Entry.Outcome.choices
+        outcome.label = _("Did you answer?")
+        outcome.required = self.entry_kind == Entry.Kind.CALL
+        outcome.error_messages["required"] = _("Tap what happened: answered, not answered, rejected or not sure.")
         if not self.is_bound and self.instance._state.adding:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             self.initial.setdefault("client_token", uuid.uuid4())
             if self.entry_kind == Entry.Kind.CALL:
                 self.initial.setdefault("direction", Entry.Direction.INCOMING)
         if not self.instance._state.adding:
+            # An edit is not de-duplicated by it, but its files chosen before an error are tied to it.
             self.fields["client_token"].required = False
+            self.initial.setdefault("client_token", uuid.uuid4())
             self.initial["duration"] = format_duration(self.instance.duration_seconds)
         labels = {
             Entry.Kind.CALL: _("Collector's number"),
@@ -153,6 +192,48 @@ class EntryForm(forms.ModelForm):
         elif self.entry_kind == Entry.Kind.SMS:
             self.fields["content"].label = _("Message text")
 
+    def clean_captured_offline_at(self):
+        text = (self.cleaned_data.get("captured_offline_at") or "").strip()
+        if not text or not self.instance._state.adding:
+            return None  # only a new entry is ever kept offline
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(_("This time is not valid."), code="invalid")
+        return value.replace(tzinfo=dt_timezone.utc) if value.tzinfo is None else value
+
+    def clean_recordings(self):
+        """{(file name, size): when its recording started}. A start in the future (beyond a
+        few minutes of clock drift) or malformed is left out: no time rather than a wrong one."""
+        text = (self.cleaned_data.get("recordings") or "").strip()
+        found = {}
+        if not text:
+            return found
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return found
+        latest = timezone.now() + timedelta(minutes=5)
+        for item in items if isinstance(items, list) else []:
+            try:
+                started = datetime.fromisoformat(str(item["started"]).replace("Z", "+00:00"))
+                key = (str(item["name"]), int(item["size"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            if started.tzinfo is None or started > latest:
+                continue
+            found[key] = started
+        return found
+
+    def declare_recording_times(self, uploads):
+        """Give each upload that was recorded in the page the time its recording started."""
+        times = self.cleaned_data.get("recordings") or {}
+        for upload in uploads:
+            started = times.get((upload.name, upload.size))
+            if started is not None:
+                upload.declared_captured_at = started
+        return uploads
+
     def visible_kind_fields(self):
         return [self[name] for name in KIND_FIELDS[self.entry_kind]]
 
@@ -166,7 +247,8 @@ class EntryForm(forms.ModelForm):
         return value
 
     def service_fields(self):
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("attachments", "client_token", "duration")}
+        data = {k: v for k, v in self.cleaned_data.items()
+                if k not in ("attachments", "client_token", "duration", "captured_offline_at", "one_entry_per_image")}
         data["duration_seconds"] = self.cleaned_data.get("duration")
         data["kind"] = self.entry_kind
         return data

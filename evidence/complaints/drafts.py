@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from evidence.lib.labels import KIND_ZH, tags_zh
-from evidence.models import Case, ComplaintDraft, Entry
+from evidence.models import Attachment, Case, ComplaintDraft, Entry, Transcript
 from evidence.rules import RULES_BY_ID, wording
 from evidence.rules.stats import case_context, case_stats
 
@@ -68,6 +68,51 @@ def draft_body(draft: ComplaintDraft) -> dict:
 
 def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+UNKNOWN = "未填写"
+DEFAULT_CAUSE = "隐私权、个人信息保护纠纷"
+
+
+def parties(case: Case) -> dict:
+    """原告/投诉人 and 被告/被投诉人 exactly as the borrower gave them (profile legal name,
+    the lender's registered name, each collection agency); what is missing says 未填写."""
+    legal = (getattr(case.owner, "legal_name", "") or "").strip()
+    lender = (case.lender or "").strip()
+    entity = (case.lender_entity or "").strip()
+    if entity:
+        first = entity + (f"（平台 / 产品：{lender}）" if lender and lender != entity else "")
+    else:
+        first = f"{lender or UNKNOWN}（法定名称{UNKNOWN}）"
+    return {"plaintiff": legal, "lender": first, "agencies": _lines(case.agencies),
+            "defendants": [f"出借方：{first}"] + [f"催收机构：{a}" for a in _lines(case.agencies)]}
+
+
+def evidence_kinds(case: Case, me: str = "本人") -> list[str]:
+    """The kinds of evidence the case actually has, in the words of a letter, for its 证据 paragraph."""
+    entries = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False)
+    atts = Attachment.objects.filter(entry__in=entries)
+    kinds = []
+    image_on = set(atts.filter(kind="image").values_list("entry__kind", flat=True))
+    if image_on & {"sms", "third_party", "post", "other"}:
+        kinds.append("短信及聊天截图")
+    if image_on & {"call"}:
+        kinds.append("通话记录截图")
+    if image_on & {"visit"}:
+        kinds.append("现场照片")
+    if atts.filter(kind="audio").exists():
+        kinds.append("通话录音")
+        if Transcript.objects.filter(attachment__in=atts.filter(kind="audio")).exists():
+            kinds.append("录音文字整理稿")
+    if atts.filter(kind="video").exists():
+        kinds.append("视频")
+    if atts.filter(kind="document").exists():
+        kinds.append("电子文件")
+    if entries.filter(witness_submission__isnull=False).exists():
+        kinds.append("证人提交的材料")
+    if entries.filter(attachments__isnull=True, witness_submission__isnull=True).exists():
+        kinds.append(f"{me}对每次催收所作的记录")
+    return kinds
 
 
 def rule_rows(findings) -> list[list[str]]:
@@ -112,15 +157,16 @@ def _incident_rows(case: Case, findings, zone, *, numbers_only=False) -> tuple[l
     return rows, total
 
 
-def _summary_line(stats) -> str:
+def _summary_line(stats, me: str = "我") -> str:
+    """`me`: the one grammatical person of the document (我 in letters, 原告 in the 起诉状)."""
     if not stats.entries:
         return "（尚无记录）"
     start, end = stats.permitted
-    parts = [f"自{stats.first_day:%Y年%m月%d日}至{stats.last_day:%Y年%m月%d日}，我共记录催收相关情况 {stats.entries} 次，"
+    parts = [f"自{stats.first_day:%Y年%m月%d日}至{stats.last_day:%Y年%m月%d日}，{me}共记录催收相关情况 {stats.entries} 次，"
              f"其中来电 {stats.calls} 次、短信/消息 {stats.messages} 次，"
              f"在 {end:02d}:00 至次日 {start:02d}:00 之间联系 {stats.night} 次"]
     if stats.third_parties:
-        parts.append(f"催收方还联系了我的 {stats.third_parties} 位亲友、同事等第三人（共 {stats.third_party_contacts} 次）")
+        parts.append(f"催收方还联系了{me}的 {stats.third_parties} 位亲友、同事等第三人（共 {stats.third_party_contacts} 次）")
     return "；".join(parts) + "。"
 
 
@@ -142,12 +188,21 @@ def generate(case: Case, channel: str, *, now=None) -> dict:
         f"借款合同/订单编号：{case.loan_reference or BLANK}",
         f"欠款金额：{case.amount_owed}" if case.amount_owed else "",
         f"逾期起始日：{case.overdue_since:%Y-%m-%d}" if case.overdue_since else "") if x)
-    me = f"姓名：{BLANK}　身份证号：{BLANK}　联系电话：{BLANK}"
-    respondent = lender + (f"（委托的催收机构：{agencies}）" if agencies else "")
+    who = parties(case)
+    name = who["plaintiff"] or BLANK
+    me = f"姓名：{name}　身份证号：{BLANK}　联系电话：{BLANK}"
+    respondent = who["lender"] + (f"（委托的催收机构：{agencies}）" if agencies else "")
     numbers_text = "、".join(numbers) or BLANK
-    summary = _summary_line(stats)
-    evidence = ("上述情况均有通话记录截图、短信截图、录音及录音文字整理稿等证据，已按《最高人民法院关于民事诉讼证据的"
-                "若干规定》编号整理，见所附证据包（含证据目录 catalog.pdf、原件及其 SHA-256 校验值）。")
+    court = channel == "court"
+    summary = _summary_line(stats, "原告" if court else "我")
+    kinds = evidence_kinds(case, "原告" if court else "本人")
+    catalog = ("已按《最高人民法院关于民事诉讼证据的若干规定》第十九条逐项编号、注明来源和证明目的，列入所附证据目录"
+               "（catalog.pdf），原件及其 SHA-256 校验值见所附证据包。")
+    if court:
+        evidence = (f"原告提交的证据包括：{'、'.join(kinds)}。" if kinds else "原告提交的证据见所附证据包。") + catalog
+    else:
+        evidence = (f"上述情况有{'、'.join(kinds)}为证，" if kinds else "") + (
+            "证据已逐项编号，列入所附证据目录（catalog.pdf），原件及其 SHA-256 校验值见所附证据包。")
     sign = f"{'具状人' if channel == 'court' else '投诉人' if channel in ('nfra_12378', 'nifa') else '举报人' if channel == 'report_12321' else '报案人'}（签名）：{BLANK}\n日期：{now.year}年　月　日"
 
     def s(key, heading, text, table=None):
@@ -162,7 +217,7 @@ def generate(case: Case, channel: str, *, now=None) -> dict:
             s("request", "投诉请求",
               "1. 责令被投诉机构及其委托的催收机构立即停止夜间催收、频繁催收及向我的亲友、同事等第三人催收的行为；\n"
               "2. 对上述违规催收行为依法调查处理，并督促被投诉机构删除违规获取、使用的我的通讯录等个人信息；\n"
-              "3. 将处理结果书面告知投诉人。"),
+              "3. 将处理结果书面告知我。"),
             s("facts", "主要事实", summary + "具体情况如下表：", "incidents"),
             s("grounds", "相关依据", "上述行为涉及的规定如下：", "findings"),
             s("evidence", "证据", evidence),
@@ -203,11 +258,14 @@ def generate(case: Case, channel: str, *, now=None) -> dict:
     elif channel == "court":
         sections = [
             s("plaintiff", "原告",
-              f"姓名：{BLANK}，性别：{BLANK}，出生日期：{BLANK}，民族：{BLANK}，身份证号：{BLANK}，"
+              f"姓名：{name}，性别：{BLANK}，出生日期：{BLANK}，民族：{BLANK}，身份证号：{BLANK}，"
               f"住址：{BLANK}，联系电话：{BLANK}"),
-            s("defendant", "被告",
-              f"名称：{respondent}，统一社会信用代码：{BLANK}，住所：{BLANK}，法定代表人：{BLANK}"),
-            s("cause", "案由", "隐私权、个人信息保护纠纷"),
+            s("defendant", "被告", "\n".join(
+                f"被告{i}：{d.split('：', 1)[1]}，统一社会信用代码：{BLANK}，住所：{BLANK}，法定代表人：{BLANK}"
+                if len(who["defendants"]) > 1 else
+                f"名称：{d.split('：', 1)[1]}，统一社会信用代码：{BLANK}，住所：{BLANK}，法定代表人：{BLANK}"
+                for i, d in enumerate(who["defendants"], 1))),
+            s("cause", "案由", case.cause or DEFAULT_CAUSE),
             s("claims", "诉讼请求",
               "1. 判令被告立即停止以电话、短信等方式侵扰原告私人生活安宁，停止向原告的亲友、同事等第三人披露原告的债务信息；\n"
               "2. 判令被告删除其违法收集、使用的原告通讯录等个人信息；\n"
@@ -215,7 +273,7 @@ def generate(case: Case, channel: str, *, now=None) -> dict:
               f"4. 判令被告赔偿原告精神损害抚慰金 {BLANK} 元；\n"
               "5. 本案诉讼费用由被告承担。"),
             s("facts", "事实与理由",
-              f"原告系被告{lender}的借款人（{loan}）。被告及其委托的催收人员使用号码 {numbers_text} 催收。"
+              f"原告系{lender}的借款人（{loan}）。被告及其委托的催收人员使用号码 {numbers_text} 向原告催收。"
               f"{summary}具体情况如下表：", "incidents"),
             s("grounds", "",
               "被告的上述行为侵扰原告私人生活安宁、泄露原告个人信息，所涉规定如下：", "findings"),
@@ -223,22 +281,25 @@ def generate(case: Case, channel: str, *, now=None) -> dict:
               "依据《个人信息保护法》第69条，个人信息处理者不能证明自己没有过错的，应当承担损害赔偿等侵权责任。"
               "为维护原告的合法权益，特向贵院提起诉讼，请依法判如所请。"),
             s("evidence", "证据和证据来源", evidence),
-            s("court", "", f"此致\n{BLANK}人民法院"),
+            s("court", "", f"此致\n{case.court or BLANK + '人民法院'}"),
             s("sign", "", sign),
         ]
     else:  # pragma: no cover - guarded by the view
         raise KeyError(channel)
 
     sections.append(s("notice", "提示（提交前可删除）",
-                      "本文书草稿由“留证”根据您的记录生成，不构成法律意见；所列规定为“涉嫌违反”或“不符合”，"
+                      "本文书草稿由“留证”根据案件记录生成，不构成法律意见；所列规定为“涉嫌违反”或“不符合”，"
                       "是否违法由有关机关认定。提交前请核对事实并补全空白处。"))
     return {
         "channel": channel,
         "title": info["title"],
-        "to": info["to"],
+        # One addressee line: a letter opens with 致：…; the 起诉状 closes with 此致 … 人民法院 instead.
+        "to": "" if court else info["to"],
         "sections": sections,
         "tables": {
-            "incidents": {"columns": ["时间", "方式", "号码", "内容"], "rows": incidents, "note": note},
+            # In the 起诉状 the text column quotes the borrower's own records (in their words).
+            "incidents": {"columns": ["时间", "方式", "号码", "记录原文" if court else "内容"], "rows": incidents,
+                          "note": note},
             "findings": {"columns": ["情形", "记录", "依据"], "rows": rule_rows(findings)},
         },
         "generated_at": now.isoformat(timespec="seconds"),

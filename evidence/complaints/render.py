@@ -5,11 +5,29 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from evidence.pdf.layout import CONTENT_W, Col, Renderer
+
+# A4 (what Chinese courts and regulators print on), 25 mm margins all round.
+A4_W, A4_H, MARGIN = Mm(210), Mm(297), Mm(25)
+TEXT_W_MM = 210 - 2 * 25
+# Column widths (mm) of the two tables: time and number wide enough never to break, the text takes the rest.
+INCIDENT_MM = [31, 24, 31, TEXT_W_MM - 86]
+FINDING_MM = [36, 58, TEXT_W_MM - 94]
+NOWRAP_COLUMNS = {"时间", "号码"}  # dates and numbers are never split over lines
+
+
+def addressee(body: dict) -> str:
+    """The one addressee line a letter opens with; the 起诉状 has its 此致 … at the end instead."""
+    if body.get("channel") == "court" or not body.get("to"):
+        return ""
+    return f"致：{body['to']}"
 
 
 # --------------------------------------------------------------------------- .docx
@@ -18,6 +36,10 @@ from evidence.pdf.layout import CONTENT_W, Col, Renderer
 def render_docx(body: dict) -> bytes:
     """A Word document (Word/WPS): heading, sections, the tables as real tables."""
     doc = Document()
+    for section in doc.sections:  # python-docx's template is US Letter
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = A4_W, A4_H
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
     style = doc.styles["Normal"]
     style.font.name = "SimSun"
     style.font.size = Pt(12)
@@ -28,8 +50,8 @@ def render_docx(body: dict) -> bytes:
     run = title.add_run(body.get("title") or "")
     run.bold = True
     run.font.size = Pt(18)
-    if body.get("to"):
-        doc.add_paragraph(f"致：{body['to']}")
+    if addressee(body):
+        doc.add_paragraph(addressee(body))
     for section in body["sections"]:
         if section.get("heading"):
             p = doc.add_paragraph()
@@ -46,16 +68,33 @@ def render_docx(body: dict) -> bytes:
 
 def _docx_table(doc, table):
     rows = table.get("rows") or []
-    t = doc.add_table(rows=1 + len(rows), cols=len(table["columns"]))
+    columns = table["columns"]
+    widths = INCIDENT_MM if len(columns) == 4 else FINDING_MM if len(columns) == 3 else \
+        [TEXT_W_MM / len(columns)] * len(columns)
+    t = doc.add_table(rows=1 + len(rows), cols=len(columns))
     t.style = "Table Grid"
-    for i, title in enumerate(table["columns"]):
-        cell = t.rows[0].cells[i]
-        cell.text = ""
-        cell.paragraphs[0].add_run(title).bold = True
-    for r, row in enumerate(rows, start=1):
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    # Fixed layout with a grid: Word, WPS and LibreOffice then keep these widths instead of equal columns.
+    tbl_pr = t._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for col, mm in zip(t.columns, widths):
+        col.width = Mm(mm)
+    nowrap = [c in NOWRAP_COLUMNS for c in columns]
+    for r, row in enumerate([columns] + [list(map(str, x)) for x in rows]):
         cells = t.rows[r].cells
         for c, value in enumerate(row):
-            cells[c].text = str(value)
+            cell = cells[c]
+            cell.width = Mm(widths[c])
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(value)
+            run.font.size = Pt(10)
+            if r == 0:
+                run.bold = True
+            if nowrap[c]:
+                cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
     if not rows:
         doc.add_paragraph("（无）")
     if table.get("note"):
@@ -70,8 +109,8 @@ def render_pdf(body: dict) -> bytes:
     r = Renderer(title=body.get("title"))
     r.new_page()
     r.para(r.t(body.get("title")), fk="b", size=18, align="C", spacing=1.4, after=4)
-    if body.get("to"):
-        r.para(r.t(f"致：{body['to']}"), size=11, after=3)
+    if addressee(body):
+        r.para(r.t(addressee(body)), size=11, after=3)
     for section in body["sections"]:
         if section.get("heading"):
             r.para(r.t(section["heading"]), fk="b", size=11.5, after=0.5)
@@ -87,7 +126,7 @@ def render_pdf(body: dict) -> bytes:
             r.y += 1
             rows = [[r.t(v) for v in row] for row in table.get("rows") or []]
             if rows:
-                r.table([Col(c, w) for c, w in zip(columns, widths)], rows, size=8.5)
+                r.table([Col(c, w, nowrap=c in NOWRAP_COLUMNS) for c, w in zip(columns, widths)], rows, size=8.5)
             else:
                 r.para("（无）", size=9.5)
             if table.get("note"):

@@ -19,6 +19,8 @@ class Action(models.TextChoices):
     ATTACHMENT_VIEW = "attachment.view", _("file viewed")
     ATTACHMENT_DOWNLOAD = "attachment.download", _("file downloaded")
     TRANSCRIPT_SAVE = "transcript.save", _("transcript saved")
+    ATTACHMENT_REDACT = "attachment.redact", _("redacted copy made")
+    ATTACHMENT_DURATION = "attachment.duration", _("recording's duration read")
     BUNDLE_REQUEST = "bundle.request", _("bundle requested")
     BUNDLE_EXPORT = "bundle.export", _("bundle exported")
     BUNDLE_FAIL = "bundle.fail", _("bundle failed")
@@ -30,6 +32,7 @@ class Action(models.TextChoices):
     WITNESS_ACCEPT = "witness.accept", _("witness submission accepted")
     WITNESS_REJECT = "witness.reject", _("witness submission rejected")
     COMPLAINT_SAVE = "complaint.save", _("complaint draft saved")
+    IMPORT_CREATE = "import.create", _("backup imported")
 
 
 # Someone other than the owner looking at or taking the evidence: the owner's access log.

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from evidence.models import Attachment, Bundle, CustodyErasure, CustodyEvent, UserKey
+from evidence.models import CustodyErasure, CustodyEvent, UserKey, blob_keys
 from evidence.store import blobstore
 
 from .actions import Action
@@ -47,13 +47,8 @@ def case_view_record(*, case, actor):
 
 
 def _blob_keys_of(user) -> list[str]:
-    keys = []
-    for att in Attachment.objects.filter(case__owner=user).only("pk", "thumbnail_size"):
-        keys.append(att.blob_key)
-        if att.has_thumbnail:
-            keys.append(att.thumb_key)
-    keys += [b.blob_key for b in Bundle.objects.filter(case__owner=user).only("pk")]
-    return keys
+    # Every kind of blob a case holds (attachments, thumbnails, bundles…): the same list gc_blobs keeps.
+    return sorted(blob_keys(case__owner=user))
 
 
 @service(durable=True, no_event="the cases and their chains are destroyed with the user; "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -42,8 +43,41 @@ class TimestampError(Exception):
     """The TSA could not be reached, or its answer was refused."""
 
 
+def tsa_urls() -> list[str]:
+    """The TSAs to ask, in order: LIUZHENG_TSA_URLS when set, else the public services of
+    LIUZHENG_TSA_DEFAULT_URLS (docs/integrity.md) unless LIUZHENG_TSA_DEFAULTS is off."""
+    if settings.LIUZHENG_TSA_URLS:
+        return list(settings.LIUZHENG_TSA_URLS)
+    if getattr(settings, "LIUZHENG_TSA_DEFAULTS", False):
+        return list(getattr(settings, "LIUZHENG_TSA_DEFAULT_URLS", []))
+    return []
+
+
 def tsa_configured() -> bool:
-    return bool(settings.LIUZHENG_TSA_URLS)
+    return bool(tsa_urls())
+
+
+def _ca_file() -> str:
+    """The PEM the tokens must chain to: LIUZHENG_TSA_CA_FILE, or, for the default public
+    TSAs, the system's trust store."""
+    if settings.LIUZHENG_TSA_CA_FILE:
+        return settings.LIUZHENG_TSA_CA_FILE
+    if not settings.LIUZHENG_TSA_URLS and tsa_configured():
+        return getattr(settings, "LIUZHENG_TSA_SYSTEM_CA_FILE", "")
+    return ""
+
+
+def tsa_ca_pem() -> bytes:
+    """What goes into a bundle as keys/tsa-chain.pem (b"" when there is none)."""
+    path = _ca_file()
+    if not path:
+        return b""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        log.warning("TSA CA file %s cannot be read", path)
+        return b""
 
 
 # --------------------------------------------------------------------------- requests for a timestamp
@@ -123,35 +157,50 @@ def stamp_pending(limit: int = 20000) -> dict:
         _enqueue_on_commit(run_after=retry_at)
         return {"requests": 1, "stamped": 0, "failed": len(due)}
     with transaction.atomic():
+        # Exactly once: another worker (or this task's re-run after its worker was killed) may
+        # have stamped some of these while we waited for the TSA. Only the rows still without a
+        # token are ours (SQLite: this transaction holds the write lock from BEGIN; PostgreSQL:
+        # the rows are locked), and a token that would cover none of them is not kept.
+        free = set(Timestamp.objects.select_for_update().filter(pk__in=[s.pk for s in due], token__isnull=True)
+                   .values_list("pk", flat=True))
+        mine = [s for s in due if s.pk in free]
+        if not mine:
+            log.info("Timestamp batch of %d item(s) already stamped elsewhere; token dropped", len(due))
+            return {"requests": 1, "stamped": 0, "failed": 0}
         token = TimestampToken.objects.create(der=der, digest=root.hex(), tsa_url=url, tsa_name=tsa_name,
                                               gen_time=gen_time)
-        for stamp in due:
+        for stamp in mine:
             stamp.token = token
             stamp.merkle_path = path_of[stamp.digest]
             stamp.stamped_at = now
             stamp.last_error = ""
-        Timestamp.objects.bulk_update(due, ["token", "merkle_path", "stamped_at", "last_error", "event", "digest"])
-    return {"requests": 1, "stamped": len(due), "failed": 0}
+        Timestamp.objects.bulk_update(mine, ["token", "merkle_path", "stamped_at", "last_error", "event", "digest"])
+    return {"requests": 1, "stamped": len(mine), "failed": 0}
 
 
 # --------------------------------------------------------------------------- talking to a TSA
 
 
 def request_token(digest: bytes):
-    """Try each configured TSA in turn: (response DER, url, gen_time, tsa name)."""
+    """Try each configured TSA in turn, LIUZHENG_TSA_ATTEMPTS rounds:
+    (response DER, url, gen_time, tsa name)."""
     errors = []
-    for url in settings.LIUZHENG_TSA_URLS:
-        try:
-            der, gen_time, name = _request(url, digest)
-            return der, url, gen_time, name
-        except TimestampError as exc:
-            errors.append(f"{url}: {exc}")
+    urls = tsa_urls()
+    rounds = max(1, getattr(settings, "LIUZHENG_TSA_ATTEMPTS", 1)) if urls else 0
+    for attempt in range(rounds):
+        if attempt:
+            time.sleep(min(2 ** (attempt - 1), 5))
+        for url in urls:
+            try:
+                der, gen_time, name = _request(url, digest)
+                return der, url, gen_time, name
+            except TimestampError as exc:
+                errors.append(f"{url}: {exc}")
     raise TimestampError("; ".join(errors) or "no TSA configured")
 
 
-def _request(url: str, digest: bytes):
-    nonce, req = TimeStamper().request_cms(digest, "sha256")
-    http_req = urllib.request.Request(url, data=req.dump(), method="POST",
+def _post(url: str, query: bytes) -> bytes:
+    http_req = urllib.request.Request(url, data=query, method="POST",
                                       headers={"Content-Type": "application/timestamp-query"})
     try:
         with urllib.request.urlopen(http_req, timeout=settings.LIUZHENG_TSA_TIMEOUT) as resp:
@@ -160,6 +209,23 @@ def _request(url: str, digest: bytes):
         raise TimestampError(f"unreachable ({exc})") from exc
     if len(body) > MAX_RESPONSE_BYTES:
         raise TimestampError("answer too large")
+    return body
+
+
+def post_query(query: bytes) -> bytes:
+    """A ready-made TimeStampReq (pyHanko's PDF timestamps) to the TSAs in order: the answer."""
+    errors = []
+    for url in tsa_urls():
+        try:
+            return _post(url, query)
+        except TimestampError as exc:
+            errors.append(f"{url}: {exc}")
+    raise TimestampError("; ".join(errors) or "no TSA configured")
+
+
+def _request(url: str, digest: bytes):
+    nonce, req = TimeStamper().request_cms(digest, "sha256")
+    body = _post(url, req.dump())
     try:
         response = tsp.TimeStampResp.load(body)
         token = handle_tsp_response(response, nonce)
@@ -173,7 +239,7 @@ def _request(url: str, digest: bytes):
 
 
 def _trust_roots():
-    path = settings.LIUZHENG_TSA_CA_FILE
+    path = _ca_file()
     if not path:
         return None
     roots = []

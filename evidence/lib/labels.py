@@ -5,6 +5,8 @@ this one table, not gettext; the UI's own labels are the models' translatable ch
 KIND_ZH = {"call": "催收电话", "sms": "短信 / 即时消息", "third_party": "联系第三人（爆通讯录）", "visit": "上门",
            "post": "公开发布 / 曝光", "other": "其他"}
 DIRECTION_ZH = {"incoming": "来电", "outgoing": "去电", "missed": "未接来电"}
+# What happened to a call (Entry.Outcome, issue 14), as the catalogue prints it.
+OUTCOME_ZH = {"answered": "接通", "missed": "未接", "rejected": "拒接", "unknown": "不确定"}
 CHANNEL_ZH = {"sms": "短信", "wechat": "微信", "qq": "QQ", "call": "电话", "app": "贷款App", "email": "电子邮件",
               "visit": "上门", "other": "其他"}
 TAG_ZH = {"threat": "威胁", "insult": "辱骂", "obscene": "淫秽", "claimed_police": "冒充警察", "claimed_court": "冒充法院",

@@ -20,6 +20,9 @@ class Bundle(models.Model):
         # Deleted after LIUZHENG_BUNDLE_EXPIRY_DAYS: the row stays as history, the ZIP is gone.
         EXPIRED = "expired", _("Expired")
 
+    # The blob this row holds (see evidence.models.blob_holders): gc_blobs keeps it.
+    BLOB_KEYS = ("blob_key",)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="bundles")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -44,6 +47,13 @@ class Bundle(models.Model):
     @property
     def blob_key(self):
         return f"{self.pk.hex}.bundle"
+
+    # bundle.error of an export whose worker died (evidence/worker.py): the user is told so.
+    INTERRUPTED = "interrupted"
+
+    @property
+    def was_interrupted(self):
+        return self.status == self.Status.FAILED and self.error.startswith(self.INTERRUPTED)
 
     @property
     def is_available(self):

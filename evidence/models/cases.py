@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from evidence.store.fields import EncryptedTextField
+from evidence.store.media import BROWSER_CANNOT_PLAY
 
 
 class RuleSet(models.TextChoices):
@@ -38,6 +39,13 @@ class Case(models.Model):
     # contact: a case field keeps it out of the counts, the timeline and the bundle groups.
     police_warned_at = models.DateTimeField(_("when the police warned the collector"), null=True, blank=True)
     loan_reference = EncryptedTextField(_("loan / contract number"), blank=True)
+    # For the court and the complaint channels (证据目录 cover, 起诉状): only what the borrower
+    # typed; blank prints as 未填写, never a guess. Cases older than these fields get
+    # an encrypted "" in the migration (a bare "" is no ciphertext and would not decrypt).
+    lender_entity = EncryptedTextField(_("lender's legal name (as registered)"), blank=True)
+    court = EncryptedTextField(_("court (受理法院)"), blank=True)
+    court_case_number = EncryptedTextField(_("court case number (案号)"), blank=True)
+    cause = EncryptedTextField(_("cause of action (案由)"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,6 +80,19 @@ class Entry(models.Model):
         OUTGOING = "outgoing", _("Outgoing")
         MISSED = "missed", _("Missed")
 
+    class Outcome(models.TextChoices):
+        """What happened to a call: asked on every call form, never assumed (issue 14)."""
+        ANSWERED = "answered", _("Answered")
+        MISSED = "missed", _("Not answered")
+        REJECTED = "rejected", pgettext_lazy("call outcome", "Rejected")
+        UNKNOWN = "unknown", _("Not sure")
+
+    class TimePrecision(models.TextChoices):
+        """How much of `occurred_at` the person who logged it knew."""
+        EXACT = "exact", _("Exact time")
+        DAY = "day", _("Date only")
+        UNKNOWN = "unknown", _("Time not known")
+
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
         WECHAT = "wechat", _("WeChat")
@@ -102,6 +123,12 @@ class Entry(models.Model):
     occurred_at = models.DateTimeField(_("date and time"), db_index=True)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
+    # Calls only; blank for other kinds. Only "answered" counts as answered in the rules.
+    call_outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    # "day": occurred_at is noon of that day, its hour unknown; "unknown": occurred_at is when
+    # it was logged, kept for ordering only. Time-based rules leave both out (rules.engine).
+    time_precision = models.CharField(_("how exact the time is"), max_length=8, choices=TimePrecision.choices,
+                                      default=TimePrecision.EXACT)
     channel = models.CharField(_("app / channel"), max_length=10, choices=Channel.choices, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     # The number in clear is encrypted; the blind index groups calls by number.
@@ -114,6 +141,9 @@ class Entry(models.Model):
     notes = EncryptedTextField(_("notes"), blank=True)
     # 证明目的: what this entry proves, in the borrower's words (a default is offered).
     purpose = EncryptedTextField(_("what it proves (for the court)"), blank=True)
+    # Logged on the phone without a connection: the device's clock when it was kept there
+    # (the server's own receipt time is created_at and the custody event's time).
+    captured_offline_at = models.DateTimeField(_("kept on the phone offline at"), null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -130,6 +160,14 @@ class Entry(models.Model):
         ordering = ["-occurred_at"]
         constraints = [
             models.UniqueConstraint(fields=["case", "client_token"], name="entry_unique_client_token"),
+        ]
+        # The case page pages its timeline by (occurred_at, id), newest first (keyset, not OFFSET).
+        indexes = [
+            models.Index(fields=["case", "-occurred_at", "-id"], name="entry_timeline"),
+            # Covers the case page's counts and the statistics' version check: both count a
+            # whole case's entries, read from this index alone instead of every encrypted row.
+            models.Index(fields=["case", "trashed_at", "witness_pending", "kind", "occurred_at", "updated_at", "id"],
+                         name="entry_counts"),
         ]
 
     def __str__(self):
@@ -184,6 +222,9 @@ class EntryRevision(models.Model):
 class Attachment(models.Model):
     """An original file, byte-identical, stored encrypted; never overwritten."""
 
+    # The blobs this row holds (see evidence.models.blob_holders): gc_blobs keeps them.
+    BLOB_KEYS = ("blob_key", "thumb_key")
+
     id = models.UUIDField(primary_key=True, editable=False)  # = the id the blob was bound to
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="attachments")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
@@ -226,6 +267,88 @@ class Attachment(models.Model):
     def thumb_key(self):
         return f"{self.pk.hex}.thumb"
 
+    @property
+    def playable_copy(self):
+        """The copy the browser plays (prefetch `derivatives`), or None: see cases.services."""
+        return next((d for d in self.derivatives.all() if d.purpose == "playable"), None)
+
+    @property
+    def redacted_copies(self):
+        """Every redacted copy, oldest first (prefetch `derivatives`): none is ever dropped."""
+        return [d for d in self.derivatives.all() if d.purpose == "redacted"]
+
+    @property
+    def redacted_copy(self):
+        """The newest redacted copy, the one shown and exported, or None."""
+        copies = self.redacted_copies
+        return copies[-1] if copies else None
+
+    @property
+    def browser_cannot_play(self):
+        return self.media_type in BROWSER_CANNOT_PLAY
+
+
+class Derivative(models.Model):
+    """A copy made from an original: a playable copy of a recording the browser cannot play
+    (AMR, 3GP), a redacted copy of a screenshot. Encrypted like the original, which it names
+    by SHA-256 and which is never changed or replaced: the original stays the evidence."""
+
+    BLOB_KEYS = ("blob_key",)
+
+    class Purpose(models.TextChoices):
+        PLAYABLE = "playable", _("playable copy")
+        REDACTED = "redacted", _("redacted copy")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="derivatives")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    media_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    source_sha256 = models.CharField(max_length=64)  # the original's SHA-256, at the time it was made
+    duration_seconds = models.FloatField(null=True, blank=True)
+    # A redacted copy's black boxes, ["x0,y0,x1,y1", …] in the original's pixels: its
+    # attachment.redact event hashes them with both SHA-256s, and the bundle carries them.
+    boxes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["attachment"], condition=models.Q(purpose="playable"),
+                                               name="one_playable_copy_per_attachment")]
+
+    def __str__(self):
+        return f"{self.purpose} copy of {self.attachment_id}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+    @property
+    def blob_key(self):
+        return f"{self.pk.hex}.deriv"
+
+
+class MachineText(models.Model):
+    """Text an OCR engine read from an image attachment (issue 15). Machine-read: a suggestion
+    the user checks, never evidence of its own and never a value put into an entry unasked.
+    Encrypted like all text; `boxes` is JSON: [[x0, y0, x1, y1, text, score], …] in pixels."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    attachment = models.OneToOneField(Attachment, on_delete=models.CASCADE, related_name="machine_text")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    engine = models.CharField(max_length=64)
+    text = EncryptedTextField()
+    boxes = EncryptedTextField()
+    source_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"machine text of {self.attachment_id}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
 
 class Transcript(models.Model):
     """录音文字整理稿: the text of a recording. Each save is a new row; the newest is current."""
@@ -244,3 +367,60 @@ class Transcript(models.Model):
 
     def crypto_owner_id(self):
         return self.attachment.case.owner_id
+
+
+class PendingUpload(models.Model):
+    """A file chosen on a form that has not been saved yet (issue 14: files survive any error).
+
+    Its ciphertext already sits at the key its attachment will have; it is not part of the
+    case (no custody event, never shown on the case) until the form is saved, when
+    `cases.services.attachment_add` turns it into an Attachment and deletes this row. Rows
+    left behind (a form abandoned) are collected after a day (`collect_pending_uploads`).
+    """
+
+    # Its ciphertext (see evidence.models.blob_holders): gc_blobs keeps it until collected.
+    BLOB_KEYS = ("blob_key",)
+
+    id = models.UUIDField(primary_key=True, editable=False)  # = the blob's object id
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    form_token = models.UUIDField(db_index=True)  # the form's token: only that form may use it
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    witness_link = models.ForeignKey("evidence.WitnessLink", on_delete=models.CASCADE, null=True, related_name="+")
+    name = EncryptedTextField()
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"pending upload {self.pk}"
+
+    def crypto_owner_id(self):
+        return self.case.owner_id
+
+    @property
+    def blob_key(self):
+        return f"{self.pk.hex}.orig"
+
+
+class CaseTally(models.Model):
+    """A case's statistics kept up to date: counters over its live entries, changed by the
+    services that add, edit, trash, restore, accept or import entries, in their own
+    transaction (evidence.rules.tally). A page reads this row instead of every entry.
+
+    Counted under `basis` (the rule set's permitted hours and the time zone the hours and
+    days are judged in): when either changes, the row is rebuilt from the entries. Holds
+    no plaintext: collector numbers and third parties' names appear only as the owner's
+    keyed MACs (the same blind index as Entry.number_index). Derived, never evidence:
+    nothing here is hashed into the chain or exported, and a rebuild gives the same row."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="tally")
+    basis = models.CharField(max_length=120)
+    counts = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"tally of {self.case_id}"

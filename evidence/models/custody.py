@@ -89,3 +89,24 @@ class Timestamp(models.Model):
 
     def __str__(self):
         return f"{self.subject} timestamp {self.digest[:12]}"
+
+
+class ChainCheck(models.Model):
+    """How far a case's custody chain has been verified: the stored head the case page reads.
+
+    Each view checks only the events appended since `seq` (and that the event at `seq`
+    still carries `hash`); the whole chain is recomputed on demand, by the background
+    task and by `manage.py verify_custody`, which set `full_at`. A problem stays until a
+    full recomputation finds the chain intact again. Bookkeeping of the verifier, not
+    evidence: nothing here is hashed into the chain or exported."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="chain_check")
+    seq = models.PositiveIntegerField(default=0)  # verified through this event (0: nothing yet)
+    hash = models.CharField(max_length=64, blank=True)  # the hash of event `seq`
+    problem = models.TextField(blank=True)  # the first problem found; blank: intact
+    checked_at = models.DateTimeField()
+    full_at = models.DateTimeField(null=True, blank=True)  # the last recomputation of the whole chain
+    full_queued_at = models.DateTimeField(null=True, blank=True)  # a background recomputation was asked for
+
+    def __str__(self):
+        return f"chain of {self.case_id} checked through #{self.seq}"

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from evidence.lib.tokens import find_by_token
+from evidence.lib.tokens import find_by_token, normalize_short_code, short_code_hash
 from evidence.store.fields import EncryptedTextField
 
 from .cases import Case
@@ -30,6 +30,8 @@ class Invitation(models.Model):
     label = EncryptedTextField(_("for whom"), blank=True)
     lookup = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
+    # The hash of the short code shown beside the link (lib.tokens.new_short_code); blank before issue 14.
+    short_hash = models.CharField(max_length=64, blank=True, db_index=True)
     level = models.CharField(_("access"), max_length=10, choices=AccessLevel.choices, default=AccessLevel.VIEW)
     access_expires_at = models.DateTimeField(_("access ends"), null=True, blank=True)
     expires_at = models.DateTimeField()
@@ -50,7 +52,11 @@ class Invitation(models.Model):
     @classmethod
     def for_token(cls, token):
         """The invitation this bearer token opens, or None (evidence.lib.tokens)."""
-        return find_by_token(cls.objects.select_related("case", "case__owner"), token)
+        rows = cls.objects.select_related("case", "case__owner")
+        code = normalize_short_code(token)
+        if code is not None:
+            return rows.filter(short_hash=short_code_hash(code)).first()
+        return find_by_token(rows, token)
 
     def is_open(self, now):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

@@ -7,6 +7,8 @@ from django.conf import settings
 from PIL import Image, ImageOps
 
 MAX_IMAGE_PX = 1200  # ≈ 170 dpi at the largest printed size: sharp on paper, and fpdf2 holds every image until the end
+# A tall screenshot is printed at the page width, over pages: its height may be longer.
+MAX_TALL_PX = 3 * MAX_IMAGE_PX
 
 
 def printable_image(raw: bytes | None):
@@ -21,7 +23,7 @@ def printable_image(raw: bytes | None):
     src = Image.open(io.BytesIO(raw))
     if src.width * src.height > limit:
         raise ValueError(f"image too large: {src.width}x{src.height}")
-    src.draft("RGB", (MAX_IMAGE_PX, MAX_IMAGE_PX))  # JPEG: decode at reduced size
+    src.draft("RGB", (MAX_IMAGE_PX, MAX_IMAGE_PX))  # JPEG: decode at reduced size (never below either bound)
     src.load()
     img = ImageOps.exif_transpose(src)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
@@ -30,7 +32,8 @@ def printable_image(raw: bytes | None):
         img.paste(rgba, mask=rgba.getchannel("A"))
     elif img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
-    img.thumbnail((MAX_IMAGE_PX, MAX_IMAGE_PX), Image.Resampling.LANCZOS)
+    tall = img.height >= img.width * 1.25
+    img.thumbnail((MAX_IMAGE_PX, MAX_TALL_PX if tall else MAX_IMAGE_PX), Image.Resampling.LANCZOS)
     size = img.size
     if src.format == "JPEG" or img.mode == "RGB" and _colourful(img):
         buf = io.BytesIO()

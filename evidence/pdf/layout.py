@@ -10,7 +10,9 @@ from typing import Callable
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from PIL import Image as PILImage
 
+from .faces import attach, shared_face
 from .fonts import FontMissing, require_cjk_font
 from .images import printable_image
 from .text import clean_text, kept_as_is
@@ -73,9 +75,10 @@ class Renderer:
     control characters) are replaced before they reach the PDF.
     """
 
-    def __init__(self, font: tuple[str, int] | None = None, *, title=None):
+    def __init__(self, font: tuple[str, int] | None = None, *, title=None, shared_font: bool = True):
         """`font`: (path, face index), by default the system's CJK font (FontMissing if there is none);
-        `title`: the document title in the PDF's metadata, if any."""
+        `title`: the document title in the PDF's metadata, if any; `shared_font`: use the face
+        parsed once per process (faces.py), not a fresh fpdf2 add_font() (the same PDF, slower)."""
         path, index = font or require_cjk_font()
         pdf = FPDF(orientation="P", unit="mm", format="A4")
         pdf.set_auto_page_break(False)  # we paginate ourselves
@@ -83,20 +86,32 @@ class Renderer:
         pdf.set_creator("留证 Liuzheng")
         pdf.set_lang("zh-CN")
         self.pdf = pdf
-        try:
-            pdf.add_font("cjk", "", path, collection_font_number=index)
-        except Exception as exc:
-            raise FontMissing(f"cannot load CJK font {path} (face {index}): {exc}") from exc
+        face = shared_face(path, index) if shared_font else None
+        if face is not None:
+            attach(pdf, "cjk", face)
+        else:
+            try:
+                pdf.add_font("cjk", "", path, collection_font_number=index)
+            except Exception as exc:
+                raise FontMissing(f"cannot load CJK font {path} (face {index}): {exc}") from exc
         self._bold = False
         self._rgb = TEXT
         # One face for every style key (r regular, b synthetic bold, m hashes): its metrics
         # are built once and shared.
         font_obj = pdf.fonts["cjk"]
+        # On output fontTools would recompute the bounding box of every subset glyph from its
+        # CFF outline, in pure Python: about half of each PDF's time. The full face's boxes,
+        # kept instead, bound the subset's too.
+        font_obj.ttfont.recalcBBoxes = False
         self.cw = dict.fromkeys("rbm", font_obj.cw)
-        self.renderable = set(font_obj.cmap)
-        # Characters that pass clean_text() unchanged: the fast path for ordinary text.
-        self.plain = kept_as_is(self.renderable)
-        self.widths = dict.fromkeys("rbm", {chr(o): w for o, w in font_obj.cw.items()})
+        if face is not None:  # derived once per process, read only
+            self.renderable, self.plain, char_widths = face.renderable, face.plain, face.char_widths
+        else:
+            self.renderable = set(font_obj.cmap)
+            # Characters that pass clean_text() unchanged: the fast path for ordinary text.
+            self.plain = kept_as_is(self.renderable)
+            char_widths = {chr(o): w for o, w in font_obj.cw.items()}
+        self.widths = dict.fromkeys("rbm", char_widths)
         self._clean_cache: dict[str, str] = {}
         self._wrap_cache: dict[tuple, list[str]] = {}
         if self.t(title):
@@ -106,6 +121,10 @@ class Renderer:
         self.dry = False
         self.dry_pages = 0
         self._font_key = None
+        # A heading drawn with nothing after it yet; a page break then would orphan it
+        # at the page foot: recorded in `orphans` (a test reads it), never meant to happen.
+        self._open_heading: str | None = None
+        self.orphans: list[str] = []
 
     # ---------------------------------------------------------------- primitives
 
@@ -228,6 +247,7 @@ class Renderer:
     def text(self, x: float, baseline: float, s: str):
         if self.dry or not s:
             return
+        self._open_heading = None
         pdf = self.pdf
         if not self._bold:
             pdf.text(x, baseline, s)
@@ -249,6 +269,9 @@ class Renderer:
         if self.dry:
             self.dry_pages += 1
         else:
+            if self._open_heading:
+                self.orphans.append(self._open_heading)
+                self._open_heading = None
             self.pdf.add_page()
             self.sync_state()
         self.y = MARGIN_TOP
@@ -310,6 +333,23 @@ class Renderer:
         if rule:
             self.hline(MARGIN_X, MARGIN_X + CONTENT_W, self.y, rgb=(90, 90, 90), width=0.35)
             self.y += 1.8
+        if not self.dry:
+            self._open_heading = text
+
+    def fit_size(self, text: str, width: float, fk: str = "m", size: float = 8.8, smallest: float = 5.5) -> float:
+        """The largest size ≤ `size` at which `text` fits `width` on one line (a SHA-256, a path)."""
+        while size > smallest and self.width(text, fk, size) > width:
+            size = round(size - 0.1, 2)
+        return size
+
+    def shorten(self, text: str, width: float, fk: str = "r", size: float = 9) -> str:
+        """`text` cut to one line of `width`, ending with … when cut."""
+        text = " ".join(text.split())
+        if self.width(text, fk, size) <= width:
+            return text
+        while text and self.width(text + "…", fk, size) > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
 
     def table(self, cols: list[Col], rows: list, *, size=8.5, header=True, zebra=False,
               label_fill=False, pad_x=1.4, pad_y=0.9):
@@ -448,9 +488,58 @@ class Renderer:
             else:
                 self.new_page()
         x = MARGIN_X + (CONTENT_W - w) / 2
+        self._open_heading = None
         self.pdf.image(payload, x=x, y=self.y, w=w, h=h)
         self.rect(x, self.y, w, h)
         self.y += h + 1.5
+        self.para(caption, size=7.8, rgb=MUTED, align="C", after=3)
+
+    def image_slices(self, w_px: int, h_px: int, min_mm: float = 60.0) -> list[tuple[int, int, bool]]:
+        """How a tall image printed at the full content width falls over pages, from self.y:
+        [(first px row, px rows, starts a new page), …]. Pure arithmetic (dry layouts use it)."""
+        scale = CONTENT_W / w_px  # mm per px
+        y, top, out = self.y, 0, []
+        while top < h_px:
+            room = self.y_max - y - 8
+            fresh = False
+            if room < min(min_mm, (h_px - top) * scale):
+                y, room, fresh = MARGIN_TOP, self.y_max - MARGIN_TOP - 8, True
+            take = min(h_px - top, max(1, int(room / scale)))
+            out.append((top, take, fresh))
+            top += take
+            y += take * scale + 2
+        return out
+
+    def image_full_width(self, img, caption: str):
+        """A screenshot at the full content width; a long one continues over pages, in slices."""
+        payload, w_px, h_px = img
+        src = payload if isinstance(payload, PILImage.Image) else PILImage.open(payload)
+        jpeg = not isinstance(payload, PILImage.Image)
+        scale = CONTENT_W / w_px
+        slices = self.image_slices(w_px, h_px)
+        for i, (top, take, fresh) in enumerate(slices):
+            if fresh:
+                self.new_page()
+            part = src.crop((0, top, w_px, top + take)) if len(slices) > 1 else src
+            if jpeg and len(slices) > 1:
+                buf = io.BytesIO()
+                part.save(buf, "JPEG", quality=85, optimize=True)
+                buf.seek(0)
+                part = buf
+            elif jpeg:
+                payload.seek(0)
+                part = payload
+            h = take * scale
+            self._open_heading = None
+            self.pdf.image(part, x=MARGIN_X, y=self.y, w=CONTENT_W, h=h)
+            self.rect(MARGIN_X, self.y, CONTENT_W, h)
+            self.y += h + 1.5
+            if len(slices) > 1:
+                label = f"（第 {i + 1}/{len(slices)} 段{'，续见下页' if i + 1 < len(slices) else ''}）"
+                if i + 1 < len(slices):
+                    self.para(label, size=7.5, rgb=MUTED, align="C", after=0)
+                else:
+                    caption += label
         self.para(caption, size=7.8, rgb=MUTED, align="C", after=3)
 
     def image_beside(self, rows: list, img, caption: str):

@@ -10,7 +10,7 @@ from datetime import date, time
 
 from .engine import (
     FAKE_LEGAL_DOC, CLAIMED_COURT, CLAIMED_POLICE, INSULT, OBSCENE, POST, REPEATED, THIRD_PARTY, THREAT,
-    Rule, Source, by_day, daily, local_time_outside, reaches_others, tagged,
+    Rule, Source, by_day, daily, local_time_outside, per_day, reaches_others, tagged,
 )
 
 RULE_SET = "cn"
@@ -116,6 +116,7 @@ _harassment = tagged(*HARASSMENT_TAGS)
 _night = local_time_outside(DAY_STARTS, NIGHT_STARTS)  # 08:00 is day, 22:00 is night
 
 
+@per_day
 def _hours(events, ctx):
     if ctx.debtor_consented_hours:
         return []
@@ -126,6 +127,7 @@ def _hours(events, ctx):
     })
 
 
+@per_day
 def _illegal_debt(events, ctx):
     if not ctx.usurious:
         return []
@@ -136,6 +138,7 @@ def _illegal_debt(events, ctx):
     })
 
 
+@per_day
 def _after_warning(events, ctx):
     if ctx.police_warning_at is None:
         return []

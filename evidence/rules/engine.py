@@ -41,6 +41,8 @@ NOT_LEGAL_ADVICE = {
 # Spelled out here so the engine stays plain Python (tests check they match).
 CALL, SMS, THIRD_PARTY, VISIT, POST = "call", "sms", "third_party", "visit", "post"
 INCOMING, OUTGOING, MISSED = "incoming", "outgoing", "missed"
+ANSWERED = "answered"  # Entry.Outcome: only this one is a call that was picked up
+EXACT, DAY_ONLY, TIME_UNKNOWN = "exact", "day", "unknown"  # Entry.TimePrecision
 THREAT, INSULT, OBSCENE = "threat", "insult", "obscene"
 CLAIMED_POLICE, CLAIMED_COURT, CLAIMED_LAWYER = "claimed_police", "claimed_court", "claimed_lawyer"
 FAKE_LEGAL_DOC = "fake_legal_document"
@@ -92,6 +94,8 @@ class Facts:
     number_key: str = ""  # groups entries by collector number (the blind index, never the number)
     relation: str = ""  # contact_relation of a third-party entry ("妻子", "guarantor" …)
     text: str = ""  # content, claimed identity and notes, when asked for (signals)
+    outcome: str = ""  # a call's outcome (Entry.Outcome); blank or "unknown" is not answered
+    time_known: str = EXACT  # EXACT, DAY_ONLY (the hour is not known) or TIME_UNKNOWN
 
 
 def facts_from_entries(entries: Iterable, *, text: bool = False) -> list[Facts]:
@@ -114,6 +118,8 @@ def facts_from_entries(entries: Iterable, *, text: bool = False) -> list[Facts]:
             number_key=e.number_index or "",
             relation=(e.contact_relation or "") if e.kind == THIRD_PARTY else "",
             text="\n".join(s for s in (e.content, e.claimed_identity, e.notes) if s) if text else "",
+            outcome=getattr(e, "call_outcome", "") or "",
+            time_known=getattr(e, "time_precision", EXACT) or EXACT,
         ))
     return out
 
@@ -145,7 +151,7 @@ class CaseContext:
 class Event:
     """Facts placed in the case's time zone, with what most rules ask computed once."""
 
-    __slots__ = ("facts", "id", "local", "day", "kind", "tags", "contact", "attempt", "answered")
+    __slots__ = ("facts", "id", "local", "day", "kind", "tags", "contact", "attempt", "answered", "dated", "timed")
 
     def __init__(self, facts: Facts, zone: ZoneInfo):
         self.facts = facts
@@ -159,9 +165,13 @@ class Event:
         self.attempt = kind == CALL and collector
         # A collector reaching the borrower: a call, SMS or visit the borrower did not make.
         self.contact = self.attempt or (collector and kind in (SMS, VISIT))
-        # A collector's call that was picked up: a 0-second incoming call was not; an
-        # incoming (not missed) call of unknown duration was.
-        self.answered = kind == CALL and facts.direction == INCOMING and facts.duration_seconds != 0
+        # A collector's call the borrower said was picked up (接通): only that outcome counts,
+        # never a default; a 0-second call was not; an answered call of unknown duration was.
+        self.answered = (self.attempt and facts.outcome == ANSWERED and facts.direction != MISSED
+                         and facts.duration_seconds != 0)
+        # What is known of its time: the day (rules counting per day), the hour (night rules).
+        self.dated = facts.time_known != TIME_UNKNOWN
+        self.timed = facts.time_known == EXACT
 
     def __repr__(self):
         return f"<Event {self.kind} {self.local:%Y-%m-%d %H:%M}>"
@@ -235,6 +245,17 @@ class Rule:
             raise ValueError(f"rule {self.id}: unknown confidence {self.confidence!r}")
 
     @property
+    def per_day(self) -> bool:
+        """Each of its findings rests on one local day's events alone (`by_day`): the kept
+        findings (evidence.rules.kept) re-run it only over the days a change touched."""
+        return getattr(self.check, "per_day", False)
+
+    @property
+    def needs(self) -> Callable[[Event], bool] | None:
+        """For a rule that looks across days: the events it reads (None: all of them)."""
+        return getattr(self.check, "needs", None)
+
+    @property
     def force(self) -> str:
         """'STD/SRO', 'REG/LAW' …: the forces of its sources, strongest first."""
         return "/".join(f for f in FORCES if any(s.force == f for s in self.sources))
@@ -265,6 +286,10 @@ def run(rules: Iterable[Rule], facts: Iterable[Facts], ctx: CaseContext, *,
     """
     if events is None:
         events = timeline(facts, ctx.time_zone)
+    # An entry whose day is not known cannot be placed against any rule's dates or days:
+    # left out here (the pages say how many, `untimed_counts`); one with a day but no hour
+    # is left out of the hour rules (`local_time_outside`).
+    events = [e for e in events if e.dated]
     days = {e.id: e.day for e in events}
     distinct_days = set(days.values())
     findings = []
@@ -327,12 +352,13 @@ class Summary(Mapping):
 
     def __init__(self, template: dict, events: list[Event], **values):
         self.template = template
-        self.times = [e.local for e in events[:_MAX_TIMES + 1]]
+        self.times = [e.local if e.timed else None for e in events[:_MAX_TIMES + 1]]
         self.values = {"date": events[0].day.isoformat() if events else "", "n": len(events), **values}
 
     def __getitem__(self, lang):
         lang = lang_key(lang)
-        shown = _LIST_SEP[lang].join(f"{t.hour:02d}:{t.minute:02d}" for t in self.times[:_MAX_TIMES])
+        shown = _LIST_SEP[lang].join(f"{t.hour:02d}:{t.minute:02d}" if t else "--:--"
+                                     for t in self.times[:_MAX_TIMES])
         more = "…" if len(self.times) > _MAX_TIMES else ""
         return self.template[lang].format(times=shown + more, **self.values)
 
@@ -361,10 +387,30 @@ def by_day(events: list[Event], match: Callable[[Event], bool], summary: dict, *
     return hits
 
 
+def per_day(check: Check) -> Check:
+    """Marks a check whose every hit rests on the events of one local day alone, whatever the
+    other days hold (a `by_day` count): run over one day's events it finds that day's hits.
+    The kept findings (evidence.rules.kept) then re-run it only for the days a change touched;
+    an unmarked check is re-run over the whole case."""
+    check.per_day = True
+    return check
+
+
+def across_days(needs: Callable[[Event], bool]) -> Callable[[Check], Check]:
+    """Marks a check that looks across days (a 7-day window): `needs` says which events it
+    reads at all, so the kept findings keep only those to re-run it over."""
+    def mark(check: Check) -> Check:
+        check.needs = needs
+        return check
+
+    return mark
+
+
 def daily(match: Callable[[Event], bool], summary: dict, *, more_than: int = 0) -> Check:
     """A declarative rule: `match` per entry, counted per local day."""
     _check_langs("summary", summary)
 
+    @per_day
     def check(events, ctx):
         return by_day(events, match, summary, more_than=more_than)
 
@@ -381,9 +427,21 @@ def local_time_outside(start: time, end: time, *, end_inclusive: bool = True) ->
 
     `end_inclusive=True`: `end` itself is already outside (China's 22:00).
     """
+    # An entry whose hour is not known is never "at night": it is left out, not guessed.
     if end_inclusive:
-        return lambda e: e.contact and not (start <= e.local.time() < end)
-    return lambda e: e.contact and not (start <= e.local.time() <= end)
+        return lambda e: e.contact and e.timed and not (start <= e.local.time() < end)
+    return lambda e: e.contact and e.timed and not (start <= e.local.time() <= end)
+
+
+def untimed_counts(events: Iterable[Event]) -> dict:
+    """How many events the time-based rules left out: {"day_only": n, "unknown": n}."""
+    day_only = unknown = 0
+    for e in events:
+        if not e.dated:
+            unknown += 1
+        elif not e.timed:
+            day_only += 1
+    return {"day_only": day_only, "unknown": unknown}
 
 
 def plus_days(day: date, n: int) -> date:

@@ -11,26 +11,32 @@ from django.db import connections
 from evidence.models import Entry
 from evidence.store.crypto import decrypt_many
 
-from .engine import THIRD_PARTY, Facts
+from .engine import EXACT, THIRD_PARTY, Facts
 
 _UTC = _timezone.utc
 
 
-def facts_for_case(case) -> list[Facts]:
-    """The facts of a case's live entries, for the rules page of a big case.
+def facts_for_case(case, *, start: datetime | None = None, end: datetime | None = None) -> list[Facts]:
+    """The facts of a case's live entries, for the rules page of a big case; with `start`
+    and `end`, of those that occurred in [start, end) only (the kept findings re-read a day).
 
     Reads only the columns the rules use, as plain rows (no model instances, no
     decryption), in time order; only third-party entries are loaded whole, for
     their relation (a guarantor or a spouse is not a third party).
     """
     live = Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False)
+    if start is not None:
+        live = live.filter(occurred_at__gte=start)
+    if end is not None:
+        live = live.filter(occurred_at__lt=end)
     # One key lookup for all the relations, not one per row.
     relations = decrypt_many(owner_id=case.owner_id, table=Entry._meta.db_table,
                              column=Entry._meta.get_field("contact_relation").column,
                              items=live.filter(kind=THIRD_PARTY).values_list("pk", "contact_relation"))
     relations = {str(pk): text for pk, text in relations.items()}
     rows = live.order_by("occurred_at", "id").values_list(
-        "id", "kind", "occurred_at", "direction", "duration_seconds", "tags", "number_index")
+        "id", "kind", "occurred_at", "direction", "duration_seconds", "tags", "number_index", "call_outcome",
+        "time_precision")
     # The rows as the database driver returns them: Django's per-value converters
     # (UUID, aware datetime, JSON) cost more than everything else on a 20,000-entry case.
     sql, params = rows.query.sql_with_params()
@@ -39,11 +45,11 @@ def facts_for_case(case) -> list[Facts]:
         raw = cursor.fetchall()
     no_tags = frozenset()
     out = []
-    for pk, kind, occurred_at, direction, duration, tags, number_key in raw:
+    for pk, kind, occurred_at, direction, duration, tags, number_key, outcome, precision in raw:
         pk = _uuid_text(pk)
         out.append(Facts(pk, kind, _aware_utc(occurred_at), direction or "", duration,
                          _tag_set(tags) if tags and tags != "[]" else no_tags, number_key or "",
-                         relations.get(pk, "")))
+                         relations.get(pk, ""), "", outcome or "", precision or EXACT))
     return out
 
 

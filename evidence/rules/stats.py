@@ -1,37 +1,30 @@
 """A case's findings and statistics: what the rules engine and the charts read.
 
-One pass over the case's live entries (plain rows, see `facts_for_case`), in the
-case's time zone; only the few values a page shows are decrypted (the top
-collector numbers, the third parties' names). Used by the statistics and
+The figures (counts, days, hours, numbers, third parties) come from the case's tally,
+kept up to date by the services that change entries (evidence.rules.tally); the
+findings from the findings kept per local day (evidence.rules.kept), which a change
+counts again only for the days it touched. Only the top collector numbers are decrypted.
+A bundle's selection (`entries`) is counted and judged in hand. Used by the statistics and
 findings pages, catalog.pdf and the complaint drafts.
 """
 from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q
 
-from evidence.store.crypto import decrypt_many
 from evidence.models import Case, Entry
-from . import RULE_SETS, cn, evaluate, us
-from .engine import CALL, OUTGOING, SMS, THIRD_PARTY, CaseContext, facts_from_entries, timeline
-from .facts import facts_for_case
+from . import RULE_SETS, evaluate, kept, tally
+from .engine import THIRD_PARTY, CaseContext, facts_from_entries, timeline
+from .tally import outside_permitted, permitted_hours  # noqa: F401  (outside_permitted: the bundle reads it here)
 
 TOP_NUMBERS = 5
 # A span longer than this is charted per week: a bar a day stops being readable on a phone.
 MAX_DAY_BARS = 92
-# The hours contact is allowed in, per rule set: [start, end) in local hours, as the hours rules say.
-PERMITTED_HOURS = {cn.RULE_SET: (cn.DAY_STARTS.hour, cn.NIGHT_STARTS.hour),
-                   us.RULE_SET: (us.DAY_STARTS.hour, us.DAY_ENDS.hour)}
-
-
-def outside_permitted(permitted: tuple[int, int], local_hour: int) -> bool:
-    """Whether a local hour is outside the rule set's permitted hours [start, end)."""
-    start, end = permitted
-    return not start <= local_hour < end
 
 
 @dataclass
@@ -60,6 +53,8 @@ class CaseStats:
     third_party_contacts: int
     findings: list = field(default_factory=list)
     findings_by_rule: list[tuple[str, int, int]] = field(default_factory=list)  # (rule id, findings, entries)
+    # Entries the time-based figures and rules left out: {"day_only": n, "unknown": n}.
+    untimed: dict = field(default_factory=lambda: {"day_only": 0, "unknown": 0})
 
 
 def case_context(case: Case) -> CaseContext:
@@ -115,75 +110,120 @@ def forget_cached_stats():
 
 
 def _compute(case: Case, entries: list | None) -> CaseStats:
-    facts = facts_for_case(case) if entries is None else facts_from_entries(entries)
     ctx = case_context(case)
-    events = timeline(facts, ctx.time_zone)
-    start, end = PERMITTED_HOURS.get(case.rule_set, (8, 22))
-
-    per_day: dict[date, Bucket] = {}
-    heat = [[0] * 24 for _ in range(7)]
-    numbers: Counter = Counter()
-    calls = messages = night = 0
-    for e in events:
-        if e.kind == CALL:
-            calls += 1
-        elif e.kind == SMS:
-            messages += 1
-        if e.kind in (CALL, SMS) and e.facts.direction != OUTGOING:
-            bucket = per_day.get(e.day)
-            if bucket is None:
-                bucket = per_day[e.day] = Bucket(e.day)
-            if e.kind == CALL:
-                bucket.calls += 1
-            else:
-                bucket.messages += 1
-        if e.contact:
-            heat[e.local.weekday()][e.local.hour] += 1
-            if outside_permitted((start, end), e.local.hour):
-                night += 1
-            if e.facts.number_key:
-                numbers[e.facts.number_key] += 1
-
-    first = events[0].day if events else None
-    last = events[-1].day if events else None
-    buckets, per_week = _buckets(per_day, first, last)
+    permitted = permitted_hours(case.rule_set)
+    if entries is None:
+        # Both kept up to date by the services: no pass over the entries. The findings
+        # themselves are opened only when a page reads them (the statistics show counts).
+        counts = tally.current(case)
+        findings_by_rule = kept.rule_counts(case)
+        findings = KeptFindings(case)
+    else:
+        events = timeline(facts_from_entries(entries), ctx.time_zone)
+        people = {pk: tally.person_key(case.owner_id, pk, index, name)
+                  for pk, index, name in _third_party_in_hand(entries)}
+        counts = Counter()
+        for e in events:
+            tally.event_parts(e, permitted, people.get(e.id, ""), counts)
+        findings = evaluate(case.rule_set, (), ctx, events=events)
+        findings_by_rule = kept.counts_of(findings, RULE_SETS[case.rule_set])
+    figures = figures_from_counts(counts)
 
     top = []
     in_hand = {e.number_index: e for e in entries or () if e.number_index}
-    for key, count in numbers.most_common(TOP_NUMBERS):
+    for key, count in figures.pop("top_keys"):
         sample = in_hand.get(key) or Entry.objects.filter(case=case, number_index=key).select_related("case").only(
             "number", "case__owner_id").first()
         top.append((sample.number if sample else "?", count))
 
-    third_party_contacts, people = 0, set()
-    if entries is None:
-        rows = list(Entry.objects.filter(case=case, trashed_at__isnull=True, witness_pending=False, kind=THIRD_PARTY)
-                    .values_list("pk", "number_index", "contact_name"))
-        names = decrypt_many(owner_id=case.owner_id, table=Entry._meta.db_table,
-                             column=Entry._meta.get_field("contact_name").column,
-                             items=[(pk, name) for pk, index, name in rows if not index])
-        third = [(pk, index, names.get(pk, "")) for pk, index, _name in rows]
-    else:
-        third = [(e.pk, e.number_index, e.contact_name) for e in entries
-                 if e.kind == THIRD_PARTY and e.trashed_at is None]
-    for pk, index, name in third:
-        third_party_contacts += 1
-        # The same person: the same number, else the same name; with neither, each contact counts.
-        people.add(index or " ".join((name or "").split()).casefold() or f"entry:{pk}")
+    return CaseStats(rule_set=case.rule_set, zone=str(ctx.time_zone.key), permitted=permitted, top_numbers=top,
+                     findings=findings, findings_by_rule=findings_by_rule, **figures)
 
-    findings = evaluate(case.rule_set, facts, ctx, events=events)
-    by_rule: dict[str, list] = {}
-    for f in findings:
-        by_rule.setdefault(f.rule_id, []).append(f)
-    order = [r.id for r in RULE_SETS[case.rule_set]]
-    findings_by_rule = [(rid, len(by_rule[rid]), len({i for f in by_rule[rid] for i in f.entry_ids}))
-                        for rid in order if rid in by_rule]
-    return CaseStats(
-        rule_set=case.rule_set, zone=str(ctx.time_zone.key), first_day=first, last_day=last, entries=len(events),
-        calls=calls, messages=messages, night=night, buckets=buckets, per_week=per_week, heat=heat,
-        permitted=(start, end), top_numbers=top, third_parties=len(people),
-        third_party_contacts=third_party_contacts, findings=findings, findings_by_rule=findings_by_rule,
-    )
+
+class KeptFindings(Sequence):
+    """A case's kept findings (evidence.rules.kept), opened on first use: the statistics page
+    shows only their counts per rule, the findings page and the complaint drafts read them."""
+
+    def __init__(self, case: Case):
+        self._case, self._list, self._lock = case, None, threading.Lock()
+
+    def _all(self) -> list:
+        with self._lock:
+            if self._list is None:
+                self._list = kept.findings(self._case)
+            return self._list
+
+    def __getitem__(self, i):
+        return self._all()[i]
+
+    def __len__(self):
+        return len(self._all())
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    def __repr__(self):
+        return f"<KeptFindings of {self._case.pk}: {'not opened' if self._list is None else len(self._list)}>"
+
+
+def figures_from_counts(counts: Counter) -> dict:
+    """The statistics' figures from a case's counters (evidence.rules.tally)."""
+    per_day: dict[date, Bucket] = {}
+    heat = [[0] * 24 for _ in range(7)]
+    numbers, people, days = [], 0, []
+    for key, n in counts.items():
+        if not n or ":" not in key:
+            continue
+        what, rest = key.split(":", 1)
+        if what == "d":
+            day, _sep, which = rest.partition(":")
+            day = date.fromisoformat(day)
+            if not which:
+                days.append(day)
+                continue
+            bucket = per_day.get(day)
+            if bucket is None:
+                bucket = per_day[day] = Bucket(day)
+            if which == "c":
+                bucket.calls += n
+            else:
+                bucket.messages += n
+        elif what == "h":
+            weekday, hour = rest.split(":")
+            heat[int(weekday)][int(hour)] = n
+        elif what == "n":
+            numbers.append((rest, n))
+        elif what == "p":
+            people += 1
+    first, last = (min(days), max(days)) if days else (None, None)
+    buckets, per_week = _buckets(per_day, first, last)
+    numbers.sort(key=lambda item: (-item[1], item[0]))  # ties in one order, whatever the counting order
+    return {"first_day": first, "last_day": last, "entries": counts["entries"], "calls": counts["calls"],
+            "messages": counts["messages"], "night": counts["night"], "buckets": buckets, "per_week": per_week,
+            "heat": heat, "top_keys": numbers[:TOP_NUMBERS], "third_parties": people,
+            "third_party_contacts": counts["tp"],
+            "untimed": {"day_only": counts["day_only"], "unknown": counts["unknown"]}}
+
+
+def _third_party_in_hand(entries) -> list[tuple]:
+    return [(str(e.pk), e.number_index, e.contact_name) for e in entries
+            if e.kind == THIRD_PARTY and e.trashed_at is None and not getattr(e, "witness_pending", False)]
+
+
+def third_party_counts(case: Case, entries: list | None = None) -> tuple[int, int]:
+    """(distinct third parties contacted, third-party contacts) over the case's live entries,
+    or over `entries`. The one count of third parties every page shows (the case list, the
+    case page, the statistics, the bundle): they used to disagree (7 contacts against 6 people).
+    The case's own count is read from its tally, kept up to date by the services.
+    """
+    if entries is None:
+        counts = tally.current(case)
+        return sum(1 for k, n in counts.items() if n and k.startswith("p:")), counts["tp"]
+    third = _third_party_in_hand(entries)
+    return len({tally.person_key(case.owner_id, pk, index, name) for pk, index, name in third}), len(third)
 
 
 def _buckets(per_day: dict, first: date | None, last: date | None) -> tuple[list[Bucket], bool]:

@@ -18,7 +18,7 @@ from evidence.models import Entry
 
 from . import NOT_LEGAL_ADVICE, RULES_BY_ID, charts, lang_key, pick, wording
 from .signals import suggest_tags, suggested_tags
-from .stats import case_context, case_findings as findings_of, case_stats
+from .stats import case_context, case_stats
 
 log = logging.getLogger("liuzheng.views")
 
@@ -104,7 +104,8 @@ def case_findings(request, case_id):
     """Findings by rule with their entries: the first few of each rule, or one rule's all, paged."""
     case = case_get_for_user(request.user, case_id)
     lang = _lang()
-    findings = findings_of(case)
+    stats = case_stats(case)  # the findings and the entries they left out, from one pass
+    findings = stats.findings
     totals: dict[str, int] = {}
     for f in findings:
         totals[f.rule_id] = totals.get(f.rule_id, 0) + 1
@@ -127,6 +128,7 @@ def case_findings(request, case_id):
     return render(request, "evidence/case_findings.html", {
         "case": case, "groups": groups, "count": len(findings), "only": only, "page": page,
         "not_legal_advice": NOT_LEGAL_ADVICE[lang], "us": case.rule_set == "us",
+        "untimed": stats.untimed,
     })
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from evidence.lib.tokens import format_short_code, normalize_short_code
 from evidence.models import AccessLevel
 
 
@@ -36,8 +37,10 @@ class InvitationCodeForm(forms.Form):
                            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "off"}))
 
     def clean_code(self):
-        # Accept the code alone or the whole link pasted from a message.
-        return self.cleaned_data["code"].strip().rstrip("/").rsplit("/", 1)[-1]
+        # Accept the code alone, the short code however typed, or the whole link pasted from a message.
+        text = self.cleaned_data["code"].strip().rstrip("/").rsplit("/", 1)[-1]
+        short = normalize_short_code(text)
+        return format_short_code(short) if short else text
 
 
 class LawyerNoteForm(forms.Form):

@@ -12,7 +12,7 @@ from evidence.custody.chain import custody_append
 from evidence.custody.door import service
 from evidence.custody.snapshots import access_snapshot
 from evidence.lib.canonical import json_value, sha256_json
-from evidence.lib.tokens import new_token
+from evidence.lib.tokens import new_short_code, new_token
 from evidence.models import Case, CaseAccess, Invitation, LawyerNote
 
 
@@ -24,7 +24,9 @@ class SharingError(Exception):
 def case_share(*, case: Case, actor, level: str, label: str = "", access_expires_at=None):
     """Invite a lawyer to one case. Returns (invitation, token); the token is shown once, only its hash is kept."""
     token, lookup, digest = new_token()
+    short_code, short_hash = new_short_code()
     invitation = Invitation(case=case, created_by=actor.user, label=label, lookup=lookup, token_hash=digest,
+                            short_hash=short_hash,
                             level=level, access_expires_at=access_expires_at,
                             expires_at=timezone.now() + timedelta(days=settings.LIUZHENG_INVITATION_DAYS))
     invitation.save(force_insert=True)
@@ -32,6 +34,7 @@ def case_share(*, case: Case, actor, level: str, label: str = "", access_expires
                    object_id=invitation.pk,
                    content_sha256=sha256_json({"level": level, "access_expires_at": json_value(access_expires_at),
                                                "expires_at": json_value(invitation.expires_at)}))
+    invitation.short_code = short_code  # shown once beside the link, like the token; only its hash is kept
     return invitation, token
 
 

@@ -19,7 +19,7 @@ from evidence.models import Invitation, LawyerNote
 
 from . import services
 from .forms import InvitationCodeForm, InvitationForm, LawyerNoteForm
-from .selectors import access_log
+from .selectors import access_log_rows
 
 security_log = logging.getLogger("liuzheng.security")
 
@@ -43,7 +43,7 @@ def case_sharing(request, case_id):
         "case": case, "form": form, "new_link": new_link, "now": now,
         "accesses": [{"access": a, "active": a.is_active(now)} for a in accesses],
         "invitations": [i for i in case.invitations.select_related("case") if i.is_open(now)],
-        "log": access_log(case),
+        "log": access_log_rows(case),
         "days": settings.LIUZHENG_INVITATION_DAYS,
     })
 

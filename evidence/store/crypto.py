@@ -20,18 +20,23 @@ import hashlib
 import logging
 import os
 import re
+import struct
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 import tink
 from django.conf import settings
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
 from tink import aead, mac, secret_key_access, streaming_aead
-from tink.proto import tink_pb2
+from tink.proto import aes_gcm_hkdf_streaming_pb2, common_pb2, tink_pb2
 
 from .models import UserKey
 
@@ -56,6 +61,10 @@ class DecryptionError(Exception):
 
     Never swallowed into ciphertext-as-text; callers show a friendly page and log.
     """
+
+
+class BlobMissing(DecryptionError):
+    """A blob's ciphertext is not where its row says (deleted, never written, storage lost)."""
 
 
 class MissingKeyError(DecryptionError):
@@ -167,12 +176,23 @@ def master_keyring(create: bool | None = None) -> MasterKeyring:
 # --------------------------------------------------------------------------- user data keys
 
 
+@dataclass(frozen=True)
+class SegmentKey:
+    """One AES-GCM-HKDF streaming key of a keyset, for reading a blob at any offset."""
+
+    key_value: bytes
+    segment_size: int
+    derived_key_size: int
+    hkdf_hash: int  # common_pb2.HashType
+
+
 @dataclass
 class UserKeys:
     user_id: int
     aead: aead.Aead
     stream: streaming_aead.StreamingAead
     mac: mac.Mac
+    segment_keys: tuple = ()
 
 
 def _wrap_ad(user_id: int, purpose: str) -> bytes:
@@ -273,6 +293,7 @@ def _keys_for(user_id: int) -> UserKeys:
         handles[0].primitive(aead.Aead),
         handles[1].primitive(streaming_aead.StreamingAead),
         handles[2].primitive(mac.Mac),
+        segment_keys_of(handles[1]),
     )
     with _keys_lock:
         _keys_cache[cache_key] = keys
@@ -331,13 +352,26 @@ def decrypt_many(*, owner_id: int, table: str, column: str, items) -> dict:
 _DIGITS = re.compile(r"\D+")
 
 
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
 def normalise_number(number: str) -> str:
-    """Digits only, without China's +86/0086 prefix, so 138-0013-8000 == +8613800138000."""
-    digits = _DIGITS.sub("", number or "")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
-            digits = digits[len(prefix):]
-            break
+    """Digits only, without China's +86/0086 prefix, so 138-0013-8000 == +8613800138000.
+
+    Also as phones' backups write them: a mobile number with a trunk 0 (013800138000) is the
+    mobile number, and a landline after +86 gets its trunk 0 back (+86 10 8888 6666 ==
+    010-8888-6666)."""
+    raw = (number or "").strip()
+    digits = _DIGITS.sub("", raw)
+    international = raw.startswith("+86") or digits.startswith("0086")
+    rest = digits[4:] if digits.startswith("0086") else digits[2:] if digits.startswith("86") else None
+    if rest is not None:
+        if international and 9 <= len(rest) <= 11 and rest[0] != "0" and not _MOBILE.fullmatch(rest):
+            digits = "0" + rest  # +86 10 8888 6666: Beijing's landline, dialled 010 at home
+        elif len(rest) >= 11:
+            digits = rest
+    if len(digits) == 12 and digits[0] == "0" and _MOBILE.fullmatch(digits[1:]):
+        digits = digits[1:]
     return digits
 
 
@@ -364,3 +398,201 @@ def encrypting_stream(owner_id: int, destination, ad: bytes):
 
 def decrypting_stream(owner_id: int, source, ad: bytes):
     return keys_for(owner_id).stream.new_decrypting_stream(source, ad)
+
+
+# --------------------------------------------------------------------------- random access
+#
+# Tink's Python binding decrypts a stream from its start only. To serve a Range request
+# for the end of a long recording without decrypting everything before it, we read
+# Tink's documented AES-GCM-HKDF streaming format ourselves (tests/store/test_segments.py
+# proves the output byte-equal to Tink's, at every segment boundary):
+#
+#   header      = header_len (1 byte) || salt (derived_key_size bytes) || nonce_prefix (7 bytes)
+#   key         = HKDF(hash, ikm=key_value, salt=salt, info=associated_data)
+#   segment i   = AES-GCM(key, nonce_prefix || i (4 bytes, big-endian) || last (1 byte), no AAD)
+#   segment 0 holds segment_size - header_len bytes of ciphertext, the others segment_size;
+#   each carries a 16-byte tag; only the final segment is sealed with last = 1.
+#
+# Each segment is authenticated on its own and bound to its number and to being last,
+# so a reader that starts in the middle still refuses a reordered, cut or swapped file.
+
+_STREAM_KEY_URL = "type.googleapis.com/google.crypto.tink.AesGcmHkdfStreamingKey"
+_TAG = 16
+_NONCE_PREFIX = 7
+_HASHES = {common_pb2.SHA1: hashes.SHA1, common_pb2.SHA256: hashes.SHA256, common_pb2.SHA512: hashes.SHA512}
+
+
+def segment_keys_of(handle) -> tuple:
+    """The keyset's enabled streaming keys, primary first."""
+    keyset = _keyset_proto(handle)
+    found = []
+    for key in keyset.key:
+        if key.status != tink_pb2.ENABLED or key.key_data.type_url != _STREAM_KEY_URL:
+            continue
+        proto = aes_gcm_hkdf_streaming_pb2.AesGcmHkdfStreamingKey.FromString(key.key_data.value)
+        entry = SegmentKey(proto.key_value, proto.params.ciphertext_segment_size,
+                           proto.params.derived_key_size, proto.params.hkdf_hash_type)
+        found.insert(0, entry) if key.key_id == keyset.primary_key_id else found.append(entry)
+    return tuple(found)
+
+
+class SegmentLayout:
+    """Where each segment of one blob lies, from the key's parameters and the ciphertext size."""
+
+    def __init__(self, key: SegmentKey, ciphertext_size: int):
+        self.key = key
+        self.segment = key.segment_size
+        self.header_len = 1 + key.derived_key_size + _NONCE_PREFIX
+        self.first_plain = self.segment - self.header_len - _TAG
+        self.plain = self.segment - _TAG
+        full, rest = divmod(ciphertext_size, self.segment)
+        self.count = full + (1 if rest else 0)
+        if ciphertext_size < self.header_len + _TAG or (rest and rest < _TAG) or self.first_plain <= 0:
+            raise DecryptionError("ciphertext too short or cut")
+        last_ct = (rest or self.segment) - (self.header_len if self.count == 1 else 0)
+        self.plaintext_size = ciphertext_size - self.header_len - self.count * _TAG
+        self.last_ct = last_ct
+
+    def segment_of(self, plain_offset: int) -> int:
+        if plain_offset < self.first_plain:
+            return 0
+        return 1 + (plain_offset - self.first_plain) // self.plain
+
+    def plain_start(self, i: int) -> int:
+        return 0 if i == 0 else self.first_plain + (i - 1) * self.plain
+
+    def cipher_start(self, i: int) -> int:
+        return self.header_len if i == 0 else i * self.segment
+
+    def cipher_len(self, i: int) -> int:
+        if i == self.count - 1:
+            return self.last_ct
+        return self.segment - (self.header_len if i == 0 else 0)
+
+
+def _derive(key: SegmentKey, header: bytes, ad: bytes):
+    header_len = 1 + key.derived_key_size + _NONCE_PREFIX
+    if len(header) < header_len or header[0] != header_len:
+        return None
+    salt = header[1:1 + key.derived_key_size]
+    hash_cls = _HASHES.get(key.hkdf_hash)
+    if hash_cls is None:
+        return None
+    derived = HKDF(algorithm=hash_cls(), length=key.derived_key_size, salt=salt, info=ad).derive(key.key_value)
+    return AESGCM(derived), header[1 + key.derived_key_size:header_len]
+
+
+def _read_exact(stream, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def decrypt_range(owner_id: int, ad: bytes, open_at, start: int = 0, length: int | None = None):
+    """Yield the plaintext of [start, start+length) of a Tink streaming ciphertext, reading and
+    decrypting only the segments that hold it. `open_at(offset, end)` returns (stream, total size)
+    of the ciphertext from byte `offset` up to `end` (exclusive; None for the end of the blob)."""
+    keys = keys_for(owner_id).segment_keys
+    if not keys:
+        raise MissingKeyError(f"user {owner_id} has no streaming key")
+    yield from decrypt_range_with(keys, ad, open_at, start, length)
+
+
+def decrypt_range_with(keys: tuple, ad: bytes, open_at, start: int = 0, length: int | None = None):
+    """decrypt_range with the given SegmentKeys (segment_keys_of a keyset handle)."""
+    if len(keys) == 1 and start < keys[0].segment_size - (1 + keys[0].derived_key_size + _NONCE_PREFIX) - _TAG:
+        # From the first segment on (whole files, thumbnails, Safari's bytes=0-1 probe) with the
+        # usual single key: header and segments in one read, one GET on S3.
+        yield from _from_the_start(keys[0], ad, open_at, start, length)
+        return
+    max_header = max(1 + k.derived_key_size + _NONCE_PREFIX for k in keys)
+    head_stream, total = open_at(0, max_header)
+    with closing(head_stream):
+        header = _read_exact(head_stream, max_header)
+    # Which key wrote it is known only once a segment authenticates: try each (primary first).
+    last_error = None
+    for key in keys:
+        try:
+            layout = SegmentLayout(key, total)
+        except DecryptionError as exc:
+            last_error = exc
+            continue
+        derived = _derive(key, header, ad)
+        if derived is None:
+            continue
+        try:
+            yield from _decrypt_segments(layout, derived, open_at, start, length, first_key=len(keys) > 1)
+            return
+        except _WrongKey:
+            continue
+    raise DecryptionError("no key authenticates this blob") from last_error
+
+
+class _WrongKey(Exception):
+    pass
+
+
+def _from_the_start(key: SegmentKey, ad: bytes, open_at, start, length):
+    header_len = 1 + key.derived_key_size + _NONCE_PREFIX
+    end = None
+    if length is not None:  # the ciphertext end of the last segment asked for, were it not the final one
+        last_plain = start + max(length, 1) - 1
+        first_plain, plain = key.segment_size - header_len - _TAG, key.segment_size - _TAG
+        last = 0 if last_plain < first_plain else 1 + (last_plain - first_plain) // plain
+        end = (last + 1) * key.segment_size
+    stream, total = open_at(0, end)
+    try:
+        header = _read_exact(stream, header_len)
+        layout = SegmentLayout(key, total)
+        derived = _derive(key, header, ad)
+        if derived is None:
+            raise DecryptionError("not a blob of this key")
+    except BaseException:
+        stream.close()
+        raise
+    yield from _decrypt_segments(layout, derived, open_at, start, length, first_key=False, stream=stream)
+
+
+def _decrypt_segments(layout: SegmentLayout, derived, open_at, start, length, first_key, stream=None):
+    cipher, prefix = derived
+    size = layout.plaintext_size
+    end = size if length is None else min(size, start + length)
+    if start >= end:
+        # Nothing asked for (or past the end): still authenticate the last segment, so an
+        # empty answer is never given for a file that is not ours or has been cut.
+        first = last = layout.count - 1
+    else:
+        first, last = layout.segment_of(start), layout.segment_of(end - 1)
+    c_end = layout.cipher_start(last) + layout.cipher_len(last)
+    if stream is not None and first != 0:  # opened at the header, but the answer is further on
+        stream.close()
+        stream = None
+    if stream is None:
+        stream, _ = open_at(layout.cipher_start(first), c_end)
+    with closing(stream):
+        for i in range(first, last + 1):
+            n = layout.cipher_len(i)
+            data = _read_exact(stream, n)
+            if len(data) != n:
+                raise DecryptionError(f"segment {i} is cut")
+            nonce = prefix + struct.pack(">I", i) + (b"\x01" if i == layout.count - 1 else b"\x00")
+            try:
+                plain = cipher.decrypt(nonce, data, None)
+            except InvalidTag as exc:
+                if i == first and first_key:
+                    raise _WrongKey() from exc
+                raise DecryptionError(f"segment {i} failed authentication") from exc
+            first_key = False
+            if start >= end:
+                return
+            p0 = layout.plain_start(i)
+            lo, hi = max(start - p0, 0), min(end - p0, len(plain))
+            if lo == 0 and hi == len(plain):
+                yield plain
+            else:
+                yield plain[lo:hi]

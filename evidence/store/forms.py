@@ -6,7 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from . import media
-from .uploads import EncryptedUpload
+from .uploads import EncryptedUpload, StoreFailed
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -28,6 +28,11 @@ class MultipleFileField(forms.FileField):
             if not isinstance(upload, EncryptedUpload):
                 errors.append(ValidationError(_("This file was not accepted. Please try again."), code="refused"))
                 continue
+            if upload.store_failed:
+                errors.append(ValidationError(
+                    _("“%(name)s” could not be stored: the server is out of disk space. Nothing was saved; "
+                      "please try again later."), code="store", params={"name": upload.name}))
+                continue
             if upload.too_large:
                 errors.append(ValidationError(
                     _("“%(name)s” is larger than %(limit)s."), code="size",
@@ -36,10 +41,19 @@ class MultipleFileField(forms.FileField):
                 continue
             try:
                 upload.inspect()
+                upload.stage_thumbnail()
             except ValidationError as exc:
                 errors.append(exc)
                 continue
+            except StoreFailed:
+                errors.append(ValidationError(
+                    _("“%(name)s” could not be stored: the server is out of disk space. Nothing was saved; "
+                      "please try again later."), code="store", params={"name": upload.name}))
+                continue
             good.append(upload)
+        # The files that passed, even when others did not: a form sent back with an error
+        # keeps them (cases.services.pending_park), so nothing chosen is lost.
+        self.accepted_uploads = good
         if errors:
             raise ValidationError(errors)
         return good

@@ -39,6 +39,7 @@ ALLOWED = {
     "audio/ogg": AUDIO,
     "audio/aac": AUDIO,
     "audio/x-flac": AUDIO,
+    "audio/webm": AUDIO,  # an in-page recording (MediaRecorder: Opus in WebM on Chrome/Android)
     "video/mp4": VIDEO,
     "video/x-m4v": VIDEO,
     "video/quicktime": VIDEO,
@@ -50,13 +51,16 @@ ALLOWED = {
 
 EXTENSIONS = {
     IMAGE: {"jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "avif", "bmp"},
-    AUDIO: {"m4a", "mp3", "amr", "wav", "ogg", "oga", "opus", "aac", "flac"},
+    AUDIO: {"m4a", "mp3", "amr", "wav", "ogg", "oga", "opus", "aac", "flac", "weba"},
     VIDEO: {"mp4", "m4v", "mov", "3gp", "webm", "mkv"},
     DOCUMENT: {"pdf"},
 }
 # Containers shared by audio and video: a .m4a recording is an MP4 file.
-_AUDIO_IN_VIDEO_CONTAINER = {"video/mp4": "audio/mp4", "video/3gpp": "audio/3gpp", "video/x-m4v": "audio/mp4"}
+_AUDIO_IN_VIDEO_CONTAINER = {"video/mp4": "audio/mp4", "video/3gpp": "audio/3gpp", "video/x-m4v": "audio/mp4",
+                             "video/webm": "audio/webm"}
 
+# Recordings no browser plays as they are: the worker makes a playable copy (store.transcode).
+BROWSER_CANNOT_PLAY = frozenset({"audio/amr", "audio/3gpp", "video/3gpp"})
 ACCEPT_ATTR = "image/*,audio/*,video/*,application/pdf,.amr,.m4a"
 HEAD_BYTES = 64 * 1024
 # Decoded in memory (never on disk) to make a thumbnail or read a duration; the
@@ -182,7 +186,13 @@ def inspect_image(data: bytes, name: str) -> MediaInfo:
             thumb.save(out, "JPEG", quality=80)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow's own guard (over twice its pixel limit) fires at open, before ours: the
+        # file is readable, just far too large, and the user is told that.
+        raise ValidationError(
+            _("“%(name)s” is too large an image."), code="pixels", params={"name": name}
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
             _("“%(name)s” could not be read as an image; it may be damaged."),
             code="broken",
@@ -235,3 +245,33 @@ def inspect(head: bytes, name: str, size: int, read_all) -> MediaInfo:
         info = inspect_audio(read_all(), name)
     info.media_type, info.kind = media_type, kind
     return info
+
+
+# The extension a download gets for each type we accept (the first is used when the name's
+# own extension does not fit the content).
+_TYPE_EXTENSIONS = {
+    "image/jpeg": ("jpg", "jpeg"), "image/png": ("png",), "image/gif": ("gif",), "image/webp": ("webp",),
+    "image/heic": ("heic", "heif"), "image/avif": ("avif",), "image/bmp": ("bmp",),
+    "audio/mp4": ("m4a", "mp4"), "audio/mpeg": ("mp3",), "audio/amr": ("amr",), "audio/x-wav": ("wav",),
+    "audio/ogg": ("ogg", "oga", "opus"), "audio/aac": ("aac",), "audio/x-flac": ("flac",), "audio/3gpp": ("3gp", "amr"),
+    "video/mp4": ("mp4",), "video/x-m4v": ("m4v", "mp4"), "video/quicktime": ("mov",), "video/3gpp": ("3gp",),
+    "video/webm": ("webm",), "video/x-matroska": ("mkv",), "application/pdf": ("pdf",),
+}
+# Characters that reorder or hide text: "证据\u202egnp.exe" shows as "证据exe.png".
+_INVISIBLE = {0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF,
+              *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def download_name(name: str, media_type: str) -> str:
+    """The name a file is offered under: the user's name, without direction overrides or
+    control characters, with the extension of what the bytes are (a JPEG named 证据.html
+    downloads as 证据.jpg), so no browser or phone opens it as something else."""
+    clean = "".join(c for c in (name or "") if ord(c) >= 32 and ord(c) != 127 and ord(c) not in _INVISIBLE)
+    clean = clean.replace("/", "_").replace("\\", "_").strip().strip(".") or "file"
+    stem, ext = os.path.splitext(clean)
+    allowed = _TYPE_EXTENSIONS.get(media_type)
+    if not allowed:
+        return clean
+    if ext.lower().lstrip(".") in allowed:
+        return clean
+    return f"{stem or 'file'}.{allowed[0]}" if ext else f"{clean}.{allowed[0]}"

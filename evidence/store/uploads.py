@@ -11,13 +11,24 @@ import io
 import logging
 import uuid
 
+import tink
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import multipartparser
 
 from . import blobstore, media
 
 log = logging.getLogger("liuzheng.uploads")
+
+# Django reads the headers of each part of a multipart body in at most 1 KiB: a file name
+# over ~950 UTF-8 bytes (320 Chinese characters; phones produce such names) made the whole
+# request a bare "Bad Request (400)" and lost everything typed. 16 KiB per part's headers is
+# still nothing to a server (it is read once per part, the body stays streamed); Django then
+# shortens a name over 255 characters itself, keeping its extension (UploadedFile._set_name).
+# A name longer still gets the translated 400 page (templates/400.html).
+MAX_PART_HEADER_BYTES = 16 * 1024
+multipartparser.MAX_TOTAL_HEADER_SIZE = max(multipartparser.MAX_TOTAL_HEADER_SIZE, MAX_PART_HEADER_BYTES)
 
 
 # Whose key encrypts a request's files, or None to refuse all files: decided from the
@@ -38,11 +49,19 @@ def upload_owner_for(request):
     return _owner_resolver(request)
 
 
+class StoreFailed(Exception):
+    """The store could not write a derived blob (a full disk, an I/O error)."""
+
+
 class EncryptedUpload(UploadedFile):
     """Stands in for UploadedFile: carries the pending ciphertext, never plaintext."""
 
-    def __init__(self, *, name, content_type, owner_id, object_id, blob, head, too_large):
+    thumb = None  # the thumbnail's pending blob, once staged (stage_thumbnail)
+
+    def __init__(self, *, name, content_type, owner_id, object_id, blob, head, too_large, store_failed=False):
         super().__init__(file=None, name=name, content_type=content_type, size=blob.size)
+        # The store could not write it (disk full, I/O error): refused with a message, nothing kept.
+        self.store_failed = store_failed
         self.owner_id = owner_id
         self.object_id = object_id
         self.blob = blob
@@ -54,7 +73,7 @@ class EncryptedUpload(UploadedFile):
     def read_plaintext(self) -> bytearray:
         # One buffer of exactly the file's size: joining chunks would hold it twice.
         buf, pos = bytearray(self.size), 0
-        for chunk in blobstore.iter_path(self.owner_id, self.object_id, "original", self.blob.path):
+        for chunk in self.blob.iter_plain():
             buf[pos:pos + len(chunk)] = chunk
             pos += len(chunk)
         return buf
@@ -64,6 +83,25 @@ class EncryptedUpload(UploadedFile):
             self.info = media.inspect(self.head, self.name, self.size, self.read_plaintext)
         return self.info
 
+    def stage_thumbnail(self):
+        """Write the thumbnail's ciphertext now, while the form is checked, so that a full disk is
+        a message on the form (StoreFailed) and never a failure half-way through saving: the
+        attachment then only renames it into place (cases.services.attachment_add)."""
+        info = self.inspect()
+        if not info.thumbnail or self.thumb is not None:
+            return
+        blob = None
+        try:
+            blob = blobstore.PendingBlob(self.owner_id, self.object_id, "thumbnail")
+            blob.write(info.thumbnail)
+            blob.finish()
+        except (OSError, tink.TinkError) as exc:
+            log.error("Could not store the thumbnail of an upload: %s", exc)
+            if blob is not None:
+                blob.discard()
+            raise StoreFailed(str(exc)) from exc
+        self.thumb = blob
+
     def open(self, mode=None):
         raise RuntimeError("EncryptedUpload holds ciphertext only; use read_plaintext()")
 
@@ -71,12 +109,45 @@ class EncryptedUpload(UploadedFile):
         # Django closes request files at the end of the request: anything not
         # committed to an attachment is removed (it is ciphertext anyway).
         self.blob.discard()
+        if self.thumb is not None:
+            self.thumb.discard()
 
     def __del__(self):
         try:
-            self.blob.discard()
+            self.close()
         except Exception:
             pass
+
+
+class _ParkedBlob:
+    """The blob of a parked upload: already at the key its attachment will have."""
+
+    def __init__(self, owner_id, object_id, key):
+        self.owner_id, self.object_id, self.key = owner_id, object_id, key
+
+    def iter_plain(self, start: int = 0, length: int | None = None):
+        return blobstore.iter_plain(self.owner_id, self.object_id, "original", self.key, start, length)
+
+    def commit(self, key: str):
+        if key != self.key:
+            raise ValueError(f"a parked upload lives at {self.key}, not {key}")
+        return key
+
+    def discard(self):
+        pass  # a parked upload is removed by its owner or collected after a day, never by a request
+
+
+class ParkedUpload(EncryptedUpload):
+    """A file uploaded with a form that came back with an error, kept encrypted at the key its
+    attachment will have ({object_id}.orig) until the form is saved (issue 14)."""
+
+    def __init__(self, *, name, owner_id, object_id, size, sha256, key):
+        blob = _ParkedBlob(owner_id, object_id, key)
+        UploadedFile.__init__(self, file=None, name=name, content_type="", size=size)
+        self.owner_id, self.object_id, self.blob, self.too_large = owner_id, object_id, blob, False
+        self.sha256 = sha256
+        self.info = None
+        self.head = b"".join(blob.iter_plain(0, media.HEAD_BYTES))  # decrypts the first segment only
 
 
 class EncryptingUploadHandler(FileUploadHandler):
@@ -91,13 +162,14 @@ class EncryptingUploadHandler(FileUploadHandler):
         self.blob = blobstore.PendingBlob(self.owner_id, self.object_id, "original")
         self.head = bytearray()
         self.too_large = False
+        self.store_failed = False
         self.limit = settings.LIUZHENG_MAX_UPLOAD_BYTES
 
     def receive_data_chunk(self, raw_data, start):
         if not self.active:
             return raw_data  # not evidence of ours: the next handler decides (and refuses by default)
-        if self.too_large:
-            return None
+        if self.too_large or self.store_failed:
+            return None  # keep reading (and dropping) so the rest of the form still arrives
         if self.blob.size + len(raw_data) > self.limit:
             # Keep reading (and dropping) so the rest of the form still arrives.
             self.too_large = True
@@ -105,17 +177,30 @@ class EncryptingUploadHandler(FileUploadHandler):
             return None
         if len(self.head) < media.HEAD_BYTES:
             self.head += raw_data[: media.HEAD_BYTES - len(self.head)]
-        self.blob.write(raw_data)
+        try:
+            self.blob.write(raw_data)
+        except (OSError, tink.TinkError) as exc:  # Tink wraps the sink's OSError in its own
+            self._failed(exc)
         return None
+
+    def _failed(self, exc):
+        # A full disk (ENOSPC) or an I/O error: the partial ciphertext goes, the request goes
+        # on, and the form says the file could not be stored. Never a 500, never half a blob.
+        log.error("Could not store an upload on %s: %s", self.request.path, exc)
+        self.store_failed = True
+        self.blob.discard()
 
     def file_complete(self, file_size):
         if not self.active:
             return None
-        try:
-            self.blob.finish()
-        except Exception:
-            self.blob.discard()
-            raise
+        if not self.store_failed:
+            try:
+                self.blob.finish()
+            except (OSError, tink.TinkError) as exc:  # the last segment and the fsync can meet a full disk too
+                self._failed(exc)
+            except Exception:
+                self.blob.discard()
+                raise
         return EncryptedUpload(
             name=self.file_name,
             content_type=self.content_type,
@@ -124,6 +209,7 @@ class EncryptingUploadHandler(FileUploadHandler):
             blob=self.blob,
             head=bytes(self.head),
             too_large=self.too_large,
+            store_failed=self.store_failed,
         )
 
     def upload_interrupted(self):

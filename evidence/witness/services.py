@@ -12,6 +12,7 @@ from evidence.custody.snapshots import submission_provenance
 from evidence.lib.canonical import json_value, sha256_json
 from evidence.lib.tokens import new_token
 from evidence.models import Case, Entry, WitnessLink, WitnessSubmission
+from evidence.rules import tally
 
 
 class WitnessLinkClosed(Exception):
@@ -43,8 +44,8 @@ def witness_link_revoke(*, link, actor):
 
 @service(durable=True)
 def witness_submission_create(*, link, ip: str, user_agent: str, uploads=(), name: str, relation: str = "",
-                              phone: str = "", contacted_at=None, collector_number: str = "", told: str = "",
-                              consent: bool):
+                              phone: str = "", contacted_at=None, time_precision: str = Entry.TimePrecision.EXACT,
+                              collector_number: str = "", told: str = "", consent: bool):
     """A witness's submission: an entry held out of the case until the owner accepts it.
 
     Its files are hashed into the custody chain now, at capture, like any other.
@@ -55,8 +56,10 @@ def witness_submission_create(*, link, ip: str, user_agent: str, uploads=(), nam
     state = link.state(timezone.now())
     if state != "open":
         raise WitnessLinkClosed(state)
+    if contacted_at is None:  # a time not given is not the submission time: it is not known
+        contacted_at, time_precision = timezone.now(), Entry.TimePrecision.UNKNOWN
     entry, _ = entry_create(case=link.case, actor=actor, uploads=uploads, witness_pending=True,
-                            kind=Entry.Kind.THIRD_PARTY, occurred_at=contacted_at or timezone.now(),
+                            kind=Entry.Kind.THIRD_PARTY, occurred_at=contacted_at, time_precision=time_precision,
                             contact_name=name, contact_relation=relation, number=collector_number, content=told)
     submission = WitnessSubmission(case=link.case, link=link, entry=entry, name=name, relation=relation,
                                    phone=phone, ip=ip, user_agent=user_agent[:500], consent=consent)
@@ -70,11 +73,15 @@ def witness_submission_create(*, link, ip: str, user_agent: str, uploads=(), nam
 
 def _submission_decide(submission, actor: Actor, status, action):
     """Record the borrower's decision on a pending submission; its entry leaves the inbox."""
+    entry = Entry.objects.select_related("case").get(pk=submission.entry_id)
+    counted = tally.parts(entry.case, entry)
     Entry.objects.filter(pk=submission.entry_id).update(witness_pending=False)
     submission.status, submission.decided_at, submission.decided_by = status, timezone.now(), actor.user
     submission.save(update_fields=["status", "decided_at", "decided_by"])
     custody_append(case=submission.case, actor=actor, action=action, object_type="witness_submission",
                    object_id=submission.pk, content_sha256=sha256_json(submission_provenance(submission)))
+    entry.witness_pending = False  # accepted: it joins the case's counts (rejected: it is in the trash)
+    tally.replace(entry.case, counted, tally.parts(entry.case, entry))
     return submission
 
 

@@ -21,6 +21,8 @@ from evidence.access import WRITE, case_get_for_user, submission_get_for_user, w
 from evidence.lib.ratelimit import client_ip, hit
 from evidence.models import WitnessLink, WitnessSubmission
 
+from evidence.cases import services as case_services
+
 from . import services
 from .forms import RejectForm, WitnessLinkForm, WitnessSubmissionForm
 
@@ -81,7 +83,7 @@ def witness_link_revoke(request, link_id):
 def witness_inbox(request, case_id):
     case = case_get_for_user(request.user, case_id, WRITE)
     submissions = (WitnessSubmission.objects.filter(case=case).select_related("case", "link", "entry", "entry__case")
-                   .prefetch_related("entry__attachments"))
+                   .prefetch_related("entry__attachments__derivatives"))
     return render(request, "evidence/witness_inbox.html", {
         "case": case, "reject_form": RejectForm(),
         "pending": [s for s in submissions if s.status == WitnessSubmission.Status.PENDING],
@@ -126,13 +128,19 @@ def witness_submit(request, token):
         security_log.warning("Witness link %s used while %s, from %s", link.pk, state, ip)
         return render(request, "evidence/witness_gone.html", {"state": state}, status=410)
     form = WitnessSubmissionForm(request.POST or None, request.FILES or None)
+    pending = []
     if request.method == "POST":
         if not hit("witness-post", ip, settings.LIUZHENG_WITNESS_POSTS_PER_HOUR):
             security_log.warning("Witness submissions over the limit from %s", ip)
             return render(request, "evidence/witness_gone.html", {"limited": True}, status=429)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            uploads = data.pop("attachments")
+        valid = form.is_valid()
+        token = getattr(form, "cleaned_data", {}).get("form_token")  # an empty POST leaves the form unbound
+        # Files kept from an earlier try of this same form (the consent box forgotten …).
+        pending = case_services.pending_for_form(case=link.case, form_token=token, witness_link=link,
+                                                 ids=request.POST.getlist("pending"))
+        if valid:
+            data = form.submission_fields(link.case.zone_name())
+            uploads = list(form.cleaned_data["attachments"]) + case_services.pending_uploads(pending)
             try:
                 services.witness_submission_create(
                     link=link, ip=ip, user_agent=request.headers.get("User-Agent", ""), uploads=uploads, **data)
@@ -142,5 +150,9 @@ def witness_submit(request, token):
         if form.errors.get("attachments"):
             security_log.warning("Witness link %s: files refused from %s: %s", link.pk, ip,
                                  "; ".join(form.errors["attachments"]))
+        if token:  # what was accepted stays, listed on the page: nothing is lost to an error
+            pending += case_services.pending_park(
+                case=link.case, form_token=token, witness_link=link,
+                uploads=getattr(form.fields["attachments"], "accepted_uploads", []))
     return render(request, "evidence/witness_submit.html", {
-        "form": form, "max_upload": settings.LIUZHENG_MAX_UPLOAD_BYTES})
+        "form": form, "max_upload": settings.LIUZHENG_MAX_UPLOAD_BYTES, "pending": pending})

@@ -2,6 +2,7 @@
 // also ignores a repeated form token, for retries the browser makes itself).
 document.addEventListener("submit", function (event) {
   var form = event.target;
+  if (event.defaultPrevented) { return; } // handled in the page (the PIN lock's forms): nothing sent
   if (form.dataset.submitted) { event.preventDefault(); return; }
   form.dataset.submitted = "1";
   form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
@@ -83,4 +84,109 @@ document.addEventListener("change", function (event) {
     timer = setTimeout(ask, 400);
   });
   if (text().trim()) { ask(); }
+})();
+// Feedback on chosen files (issue 14): after choosing or taking a photo the form lists
+// each file with its size, and a small preview of images, instead of "No file chosen".
+(function () {
+  function size(n) {
+    if (n < 1024) { return n + " B"; }
+    if (n < 1024 * 1024) { return (n / 1024).toFixed(0) + " KB"; }
+    return (n / 1024 / 1024).toFixed(1) + " MB";
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type !== "file" || !input.form) { return; }
+    var list = input.form.querySelector(".chosen-files");
+    if (!list) { return; }
+    list.textContent = "";
+    input.form.querySelectorAll("input[type=file]").forEach(function (el) {
+      Array.prototype.forEach.call(el.files || [], function (file) {
+        var li = document.createElement("li");
+        li.className = "chosen-file d-flex align-items-center gap-2 mt-1";
+        if (/^image\//.test(file.type) && window.URL && URL.createObjectURL) {
+          var img = document.createElement("img");
+          img.className = "chosen-thumb";
+          img.alt = "";
+          img.addEventListener("error", function () { img.remove(); });
+          img.src = URL.createObjectURL(file);
+          li.appendChild(img);
+        }
+        var text = document.createElement("span");
+        text.className = "break-all";
+        text.textContent = "✓ " + file.name + " · " + size(file.size);
+        li.appendChild(text);
+        list.appendChild(li);
+      });
+    });
+    list.hidden = !list.children.length;
+  });
+})();
+// Safety (issue 14). Quick exit: leave for a neutral page and replace this page in the
+// history, so Back does not return here; the link works without JS too. Three presses of
+// Escape do the same. A neutral tab title, chosen per phone (kept in this browser only).
+(function () {
+  function leave(href) {
+    try { sessionStorage.clear(); } catch (e) { /* private mode */ }
+    window.location.replace(href);
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-quick-exit]");
+    if (!link) { return; }
+    event.preventDefault();
+    leave(link.href);
+  });
+  var escapes = 0, timer = null;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    escapes += 1;
+    clearTimeout(timer);
+    timer = setTimeout(function () { escapes = 0; }, 1200);
+    var link = document.getElementById("quick-exit");
+    if (escapes >= 3 && link) { leave(link.href); }
+  });
+  var KEY = "liuzheng-neutral-title", neutral = document.body.dataset.neutralTitle;
+  function on() { try { return localStorage.getItem(KEY) === "1"; } catch (e) { return false; } }
+  function apply() {
+    if (on() && neutral) { document.title = neutral; }
+    var toggle = document.getElementById("neutral-title-toggle");
+    if (toggle) { toggle.textContent = on() ? toggle.dataset.on : toggle.dataset.off; }
+  }
+  var toggle = document.getElementById("neutral-title-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      try { localStorage.setItem(KEY, on() ? "0" : "1"); } catch (e) { return; }
+      if (!on()) { window.location.reload(); return; }
+      apply();
+    });
+  }
+  apply();
+})();
+// Links easy to send (issue 14): copy to the clipboard, or the phone's share sheet where the
+// browser has one (the button stays hidden otherwise); a tap on a read-only link selects it.
+(function () {
+  document.querySelectorAll("[data-share-url]").forEach(function (b) {
+    if (navigator.share) { b.hidden = false; }
+    b.addEventListener("click", function () {
+      navigator.share({ title: b.dataset.shareTitle, url: b.dataset.shareUrl }).catch(function () {});
+    });
+  });
+  document.querySelectorAll("[data-copy]").forEach(function (b) {
+    var label = b.textContent;
+    b.addEventListener("click", function () {
+      var input = document.querySelector(b.dataset.copy);
+      if (!input) { return; }
+      function done() { b.textContent = b.dataset.copied; setTimeout(function () { b.textContent = label; }, 2000); }
+      function fallback() {
+        input.select();
+        try { if (document.execCommand("copy")) { done(); return; } } catch (e) { /* old browsers */ }
+        b.textContent = b.dataset.copyFailed;
+      }
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(input.value).then(done, fallback);
+      } else { fallback(); }
+    });
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-select-all")) { event.target.select(); }
+  });
 })();

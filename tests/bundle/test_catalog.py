@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from evidence.bundle.catalog import CatalogFontMissing, render_catalog
+from evidence.pdf.layout import CONTENT_W
 from evidence.pdf import fonts, images
 from evidence.pdf.fonts import find_cjk_font
 from evidence.pdf.text import clean_text
@@ -214,12 +215,12 @@ def _catalog_page_column(path: Path, pages: int, numbers: list[str]) -> dict[str
     values = {}
     for p in range(2, pages + 1):
         text = _text(path, p)
-        if not re.search(r"序号\s+证据名称\s+证据来源\s+证明目的\s+页码", text):
+        if not re.search(r"序号\s+证据名称\s+证据种类\s+证据来源\s+证明目的\s+页码", text):
             break
         for line in text.splitlines():
             m = re.match(r"\s*(\d+-\d+)\s+(.*)$", line)
             if m and m.group(1) in numbers:
-                page = re.search(r"\s(\d{1,4})\s+(原件|复印件)", line)
+                page = re.search(r"\s(\d{1,4})\s+(无原件|原件|复印件|证人)", line)
                 assert page, f"no 页码 on the catalog row: {line!r}"
                 values[m.group(1)] = int(page.group(1))
     return values
@@ -292,10 +293,19 @@ def test_images_printed_and_small(rendered):
     _, path, _ = rendered
     out = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
     rows = [r.split() for r in out.splitlines()[2:]]
-    assert len(rows) == 2, out  # the screenshot and the photo; the video prints no image
+    # The phone screenshot (780 × 1688) is printed at the full content width, continued over
+    # two pages in slices; the photo below its facts; the video prints no image.
+    shots = [r for r in rows if int(r[3]) == 780]
+    photos = [r for r in rows if int(r[3]) != 780]
+    assert len(shots) == 2 and len(photos) == 1, out
+    assert sum(int(r[4]) for r in shots) == 1688
+    assert len({r[0] for r in shots}) == 2  # two pages
+    full_width_ppi = 780 / (CONTENT_W / 25.4)
+    for r in shots:
+        assert abs(int(r[13]) - full_width_ppi) <= 1, r  # x-ppi: the page width, not a side column
     for row in rows:
         width, height = int(row[3]), int(row[4])
-        assert max(width, height) <= images.MAX_IMAGE_PX
+        assert width <= images.MAX_IMAGE_PX and height <= images.MAX_TALL_PX
     assert path.stat().st_size < 3_000_000
 
 

@@ -21,7 +21,7 @@ def _file(data, name):
 
 
 def post_call(client, case, token=None, **extra):
-    data = {"kind": "call", "occurred_at": "2026-11-20T23:30", "direction": "incoming",
+    data = {"kind": "call", "occurred_at": "2026-11-20T23:30", "direction": "incoming", "call_outcome": "answered",
             "number": "+86 138 0013 8000", "duration": "3:25", "content": "不还钱就去你公司",
             "tags": ["threat", "mentioned_employer"], "client_token": token or str(uuid.uuid4())}
     data.update(extra)
@@ -114,12 +114,32 @@ def test_it_shows_the_history(entry, borrower, borrower_client):
 
 def test_it_edits_through_the_form(entry, borrower_client):
     response = borrower_client.post(reverse("entry_edit", args=[entry.pk]), {
-        "kind": "call", "occurred_at": "2026-11-20T08:00", "direction": "missed", "number": "13800138000",
-        "content": "新内容", "tags": ["threat"],
+        "kind": "call", "occurred_at": "2026-11-20T08:00", "direction": "incoming", "call_outcome": "missed",
+        "number": "13800138000", "content": "新内容", "tags": ["threat"],
     })
     assert response.status_code == 302
     entry.refresh_from_db()
-    assert entry.revision == 2 and entry.direction == "missed"
+    assert entry.revision == 2 and entry.call_outcome == "missed"
+
+
+def test_a_call_needs_its_outcome_chosen(case, borrower_client):
+    """Issue 14: no default outcome; the form says what to tap and saves nothing."""
+    response = post_call(borrower_client, case, call_outcome="")
+    assert response.status_code == 200
+    assert case.entries.count() == 0
+    assert "call_outcome" in response.context["form"].errors
+    html = response.content.decode()
+    assert 'name="call_outcome"' in html and "checked" not in html.split('id="outcome-group"')[1].split("</fieldset>")[0]
+    assert post_call(borrower_client, case, call_outcome="rejected").status_code == 302
+    assert case.entries.get().call_outcome == "rejected"
+
+
+def test_the_call_form_offers_no_outcome_by_default(case, borrower_client):
+    html = borrower_client.get(reverse("entry_create", args=[case.pk]) + "?kind=call").content.decode()
+    group = html.split('id="outcome-group"')[1].split("</fieldset>")[0]
+    for value in ("answered", "missed", "rejected", "unknown"):
+        assert f'value="{value}"' in group
+    assert "checked" not in group
 
 
 def test_it_moves_to_trash_with_a_reason_and_restores(entry, borrower, borrower_client):
@@ -195,3 +215,17 @@ def test_it_marks_the_kind_being_logged(case, borrower_client, kind):
 def test_it_refuses_an_unknown_kind_quietly(case, borrower_client):
     html = borrower_client.get(reverse("entry_create", args=[case.pk]), {"kind": "<script>"}).content.decode()
     assert 'name="kind" value="call"' in html
+
+
+def test_the_history_reads_in_the_users_words_with_the_changes_marked(entry, borrower, borrower_client):
+    """Issue 14: no raw names (claimed_identity), raw values (252, ['claimed_court']) or UTC."""
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    entry_update(entry=entry, actor=borrower, claimed_identity="法院", duration_seconds=252,
+                 tags=["claimed_court"], occurred_at=dt(2026, 11, 30, 23, 14, tzinfo=ZoneInfo("Asia/Shanghai")))
+    html = borrower_client.get(reverse("entry_history", args=[entry.pk])).content.decode()
+    assert "claimed_identity" not in html and "duration_seconds" not in html and "['" not in html
+    assert "对方自称身份" in html and "4:12" in html and "自称法院" in html
+    assert "2026-11-30 23:14" in html and "+00:00" not in html
+    assert "<mark>4:12</mark>" in html  # changed, with the value before struck through

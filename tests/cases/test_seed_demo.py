@@ -48,7 +48,7 @@ def test_seed_demo_makes_a_realistic_case(db):
     # A burst: at least 8 calls within one hour.
     calls = [e.occurred_at for e in entries if e.kind == Entry.Kind.CALL]
     assert any(calls[i + 7] - calls[i] <= timedelta(hours=1) for i in range(len(calls) - 7))
-    assert any(e.direction == Entry.Direction.MISSED for e in entries)
+    assert any(e.call_outcome == Entry.Outcome.MISSED for e in entries)
 
     third = [e for e in entries if e.kind == Entry.Kind.THIRD_PARTY]
     assert len(third) >= 3

@@ -161,10 +161,9 @@ def test_verify_catches_reordered_events(evidence):
 
 
 def test_verify_catches_a_flipped_blob_byte(evidence):
-    path = blobstore.blob_path(evidence.blob_key)
-    raw = bytearray(path.read_bytes())
+    raw = bytearray(blobstore.raw_read(evidence.blob_key))
     raw[100] ^= 0x10
-    path.write_bytes(bytes(raw))
+    blobstore.raw_write(evidence.blob_key, bytes(raw))
     code, out = verify()
     assert code == 1 and f"file {evidence.pk} is damaged" in out
 

@@ -16,8 +16,10 @@ from django.utils import timezone
 import evidence
 from evidence.bundle import services as bundles
 from evidence.cases import services as cases
+from evidence.store import transcode
 from evidence.complaints import services as complaints
 from evidence.custody import services as custody
+from evidence.imports import services as imports
 from evidence.custody.actions import Action
 from evidence.custody.actors import Actor
 from evidence.custody.chain import custody_append
@@ -26,7 +28,8 @@ from evidence.sharing import services as sharing
 from evidence.store import blobstore
 from evidence.witness import services as witness
 from tests.conftest import _user, make_upload
-from tests.media_samples import png_bytes, wav_bytes
+from tests.imports import samples
+from tests.media_samples import png_bytes, recording_bytes, wav_bytes
 
 
 def _all_services():
@@ -61,6 +64,15 @@ def _call(world, name):
     def bundle():
         return bundles.bundle_request(case=c, actor=owner, selection={})
 
+    def staged():
+        data = samples.sms_backup([samples.sms(samples.COLLECTOR, samples.T0, "还钱"),
+                                   samples.sms(samples.FRIEND, samples.T0 + 1000, "你好")])
+        return imports.stage(case=c, actor=owner, upload=make_upload(owner, "sms.xml", data))
+
+    def imported_entry():
+        entry = Entry(case=c, created_by=owner, kind="sms", occurred_at=now, number="95188", content="x")
+        return imports.imported_entries_record(case=c, actor=Actor.of(owner), entries=[entry], items=[])
+
     def invitation():
         return sharing.case_share(case=c, actor=owner, level="view")[0]
 
@@ -85,6 +97,24 @@ def _call(world, name):
             ["attachment.download"]),
         "evidence.cases.services.transcript_save": lambda: (
             cases.transcript_save(attachment=world["audio"], actor=owner, text="[00:01] 还钱"), ["transcript.save"]),
+        "evidence.cases.services.playable_copy_save": lambda: (
+            cases.playable_copy_save(attachment=world["audio"],
+                                     playable=transcode.Playable(b"m4a", "audio/mp4", 1.0)), []),
+        "evidence.cases.services.attachment_duration_record": lambda: (
+            cases.attachment_duration_record(
+                attachment=world["audio_no_duration"], actor=Actor.system("playable copy"),
+                copy=cases.playable_copy_save(attachment=world["audio_no_duration"],
+                                              playable=transcode.Playable(b"m4a", "audio/mp4", 3.5))),
+            ["attachment.duration"]),
+        "evidence.cases.services.redacted_copy_save": lambda: (
+            cases.redacted_copy_create(attachment=world["image"], actor=owner, boxes=[]), ["attachment.redact"]),
+        "evidence.cases.services.machine_text_save": lambda: (
+            cases.machine_text_save(attachment=world["image"], lines=[]), []),
+        "evidence.cases.services.entries_from_images": lambda: (
+            cases.entries_from_images(case=c, actor=owner, kind="sms", occurred_at=timezone.now(), direction="incoming",
+                                      uploads=[make_upload(owner, "a.png", png_bytes()),
+                                               make_upload(owner, "b.png", png_bytes(color="red"))]),
+            ["entry.create", "attachment.add", "entry.create", "attachment.add"]),
         "evidence.custody.services.case_view_record": lambda: (
             custody.case_view_record(case=c, actor=lawyer), ["case.view"]),
         "evidence.custody.services.user_erase": lambda: (
@@ -124,6 +154,10 @@ def _call(world, name):
         "evidence.bundle.services.bundle_export_file_record": lambda: (
             bundles.bundle_export_file_record(case=c, file_name="x.zip", sha256="0" * 64,
                                               actor=Actor.system("export_bundle")), ["bundle.export"]),
+        "evidence.imports.services.backup_stage": lambda: (staged(), []),
+        "evidence.imports.services.backup_import": lambda: (
+            imports.backup_import(backup=staged(), actor=owner), ["entry.create", "entry.create", "import.create"]),
+        "evidence.imports.services.imported_entries_record": lambda: (imported_entry(), ["entry.create"]),
         "evidence.complaints.services.complaint_save": lambda: (
             complaints.complaint_save(case=c, channel="police", body={"title": "报案材料", "sections": []},
                                       actor=owner), ["complaint.save"]),
@@ -145,8 +179,13 @@ def world(db):
     entry, _ = cases.entry_create(case=case, actor=owner, kind="call", occurred_at=timezone.now(),
                                   uploads=[make_upload(owner, "a.png", png_bytes()),
                                            make_upload(owner, "b.wav", wav_bytes())])
+    recording, _ = cases.entry_create(case=case, actor=owner, kind="call", occurred_at=timezone.now(),
+                                      uploads=[make_upload(owner, "c.3gp", recording_bytes(1.0, "3gp"))])
+    no_duration = recording.attachments.get()
+    assert no_duration.duration_seconds is None  # a 3GP's duration is read only by the decoder
     return {"owner": owner, "lawyer": lawyer, "case": case, "entry": entry,
-            "image": entry.attachments.get(kind="image"), "audio": entry.attachments.get(kind="audio")}
+            "image": entry.attachments.get(kind="image"), "audio": entry.attachments.get(kind="audio"),
+            "audio_no_duration": no_duration}
 
 
 SERVICES = _all_services()

@@ -24,9 +24,11 @@ def local(zone, *args):
     return datetime(*args, tzinfo=zone).astimezone(UTC)
 
 
-def fact(when, *, kind="call", direction="incoming", duration=60, tags=(), relation="", id=None):
+def fact(when, *, kind="call", direction="incoming", duration=60, tags=(), relation="", id=None,
+         outcome="answered", time_known="exact"):
     return Facts(id=id or f"e{next(_ids)}", kind=kind, occurred_at=when, direction=direction,
-                 duration_seconds=duration, tags=frozenset(tags), relation=relation)
+                 duration_seconds=duration, tags=frozenset(tags), relation=relation,
+                 outcome=outcome if kind == "call" else "", time_known=time_known)
 
 
 def cn_ctx(**kwargs):
@@ -547,13 +549,13 @@ def test_an_entry_edited_after_a_finding_is_judged_again(case, borrower):
     from evidence.cases.services import entry_update
 
     calls = [_make(case, borrower, kind="call", occurred_at=sh(2026, 3, 2, 9 + i, 0), direction="incoming",
-                   duration_seconds=60) for i in range(4)]
+                   call_outcome="answered", duration_seconds=60) for i in range(4)]
     [finding] = [f for f in evaluate("cn", facts_for_case(case), CaseContext.for_case(case))
                  if f.rule_id == "CN-FREQ-ANSWERED"]
     assert finding.entry_ids == tuple(str(c.pk) for c in calls)
 
     # The borrower corrects the log: the fourth call was not picked up.
-    entry_update(entry=calls[3], actor=borrower, direction="missed", duration_seconds=None)
+    entry_update(entry=calls[3], actor=borrower, call_outcome="missed", duration_seconds=None)
     rules = {f.rule_id for f in evaluate("cn", facts_for_case(case), CaseContext.for_case(case))}
     assert "CN-FREQ-ANSWERED" not in rules
 

@@ -25,6 +25,8 @@ def at(day, hour, minute=0):
 
 def log(case, actor, when, kind="call", **fields):
     fields.setdefault("direction", "incoming" if kind == "call" else "")
+    if kind == "call":
+        fields.setdefault("call_outcome", "answered")
     entry, _ = services.entry_create(case=case, actor=actor, kind=kind, occurred_at=when, **fields)
     return entry
 

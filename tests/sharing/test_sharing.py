@@ -182,7 +182,7 @@ def test_it_shows_the_owner_who_has_access_and_what_they_did(shared_case, view_c
     view_client.get(shared_case.get_absolute_url())
     html = borrower_client.get(reverse("case_sharing", args=[shared_case.pk])).content.decode()
     assert "lawyer_view" in html and "lawyer_export" in html
-    assert "case.view" in html
+    assert "律师 lawyer_view</span> 打开了案件" in html  # in words (issue 14), not "case.view"
 
 
 def test_it_lets_only_an_export_level_lawyer_export(shared_case, entry, view_client, export_client):
@@ -347,3 +347,61 @@ def test_it_offers_a_lawyer_account_to_someone_invited(anonymous_client):
     response = anonymous_client.get(reverse("signup") + "?next=/invite/abc/")
     assert response.context["form"]["role"].value() == "lawyer"
     assert 'value="/invite/abc/"' in response.content.decode()
+
+
+def test_the_access_log_reads_as_a_sentence_in_local_time(shared_case, lawyer_export, borrower_client):
+    """Issue 14: "律师 lawyer_export 下载了证据包 · 12月1日 20:19", not "user:3:… · bundle.download"."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from evidence.custody.actions import Action
+    from evidence.models import CustodyEvent
+    from evidence.sharing.selectors import access_log_rows
+    from tests.conftest import DoorGuard
+
+    event = CustodyEvent(case=shared_case, seq=0, created_at=datetime(2026, 12, 1, 12, 19, tzinfo=ZoneInfo("UTC")),
+                         actor=lawyer_export, actor_label=f"user:{lawyer_export.pk}:lawyer_export",
+                         action=Action.BUNDLE_DOWNLOAD, object_type="bundle", object_id="x", prev_hash="", hash="t")
+    with DoorGuard():  # a row set up by the test, as tamper tests do
+        last = CustodyEvent.objects.filter(case=shared_case).order_by("-seq").first()
+        event.seq, event.prev_hash = last.seq + 1, last.hash
+        event.save()
+    [row] = [r for r in access_log_rows(shared_case) if r["event"].pk == event.pk]
+    assert row["who"] == "律师 lawyer_export" and str(row["did"]) == "下载了证据包"
+    html = borrower_client.get(reverse("case_sharing", args=[shared_case.pk])).content.decode()
+    assert "律师 lawyer_export</span> 下载了证据包 · <time" in html and "12月1日 20:19" in html
+    assert "bundle.download" not in html and "user:" not in html
+
+
+def test_the_short_code_opens_the_invitation_however_it_is_typed(case, borrower, lawyer):
+    """Issue 14: a 10-character code in two groups beside the 43-character link."""
+    import re
+
+    from evidence.custody.actors import Actor
+    from evidence.lib.tokens import normalize_short_code
+
+    invitation, token = case_share(case=case, actor=Actor.of(borrower), level="view")
+    code = invitation.short_code
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", code) and code.replace("-", "") not in token
+    client = verified_client(lawyer)
+    typed = " ".join(code.lower().split("-"))  # "k7qm2 xwp9r"
+    response = client.post(reverse("invitation_enter"), {"code": typed})
+    assert response.status_code == 302 and response.url == reverse("invitation_accept", args=[code])
+    assert client.post(response.url).status_code == 302
+    assert CaseAccess.objects.filter(case=case, lawyer=lawyer).exists()
+    assert client.get(reverse("invitation_accept", args=["ZZZZZ-ZZZZZ"])).status_code == 404
+    assert normalize_short_code("O0IL1-uuuuu") == "00111VVVVV"
+
+
+def test_a_lawyer_opening_an_invitation_logged_out_sees_it_is_one(case, borrower, anonymous_client):
+    from evidence.custody.actors import Actor
+
+    _invitation, token = case_share(case=case, actor=Actor.of(borrower), level="view")
+    response = anonymous_client.get(reverse("invitation_accept", args=[token]), follow=True)
+    assert 'id="invited-notice"' in response.content.decode()
+
+
+def test_the_sharing_page_shows_the_short_code_with_copy_and_share(case, borrower_client):
+    html = borrower_client.post(reverse("case_sharing", args=[case.pk]), {"level": "view", "label": "陈律师"}).content.decode()
+    assert 'id="invitation-code"' in html and "data-copy=\"#invitation-url\"" in html and "data-share-url" in html
+    assert "onclick" not in html

@@ -22,15 +22,10 @@ from pathlib import Path
 import pytest
 
 from tests.media_samples import png_bytes, wav_bytes
+from tests.s3 import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Demo-pass-2026"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _manage(env, *args, input_text=None):
@@ -82,12 +77,15 @@ def site(tmp_path):
     data = tmp_path / "var"
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {**os.environ, "LIUZHENG_DATA_DIR": str(data), "TMPDIR": str(temp), "LIUZHENG_TMP_DIR": str(temp),
-           "LIUZHENG_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # A fresh installation of its own: the suite's LIUZHENG_* (on the PostgreSQL pass, the
+    # database every test process shares) must not reach it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUZHENG_")}
+    env = {**env, "LIUZHENG_DATA_DIR": str(data), "TMPDIR": str(temp), "LIUZHENG_TMP_DIR": str(temp),
+           "LIUZHENG_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "config.settings", "LIUZHENG_TSA_DEFAULTS": "0"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     _manage(env, "migrate", "-v0")
     _manage(env, "seed_demo", "--password", PASSWORD)
-    port = _free_port()
+    port = free_ports(1)[0]
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",
          "-k", "gthread", "--threads", "2", "--timeout", "120"],

@@ -114,6 +114,12 @@ def test_it_normalises_numbers_for_the_blind_index(borrower):
     assert normalise_number("+86 138-0013-8000") == "13800138000"
     assert normalise_number("0086 13800138000") == "13800138000"
     assert normalise_number("95188") == "95188"
+    # as phones' backups write them: a trunk 0 before a mobile, a landline after +86
+    assert normalise_number("013800138000") == "13800138000"
+    assert normalise_number("+86 10 8888 6666") == normalise_number("010-8888-6666") == "01088886666"
+    assert normalise_number("0086 755 1234 5678") == normalise_number("0755-12345678") == "075512345678"
+    assert normalise_number("8613800138000") == "13800138000"
+    assert normalise_number("+1 415 555 0100") == "14155550100"
     assert blind_index(borrower.pk, "+86 138 0013 8000") == blind_index(borrower.pk, "13800138000")
 
 
@@ -135,32 +141,36 @@ def attachment(entry, borrower):
     return attachment_add(entry=entry, actor=borrower, upload=make_upload(borrower, "shot.png", png_bytes()))
 
 
+def _move(src, dest):
+    """An attacker with the storage moves one blob's ciphertext onto another's key."""
+    blobstore.raw_write(dest, blobstore.raw_read(src))
+    blobstore.delete(src)
+
+
 def test_it_keeps_the_original_bytes(attachment, borrower):
     data = png_bytes()
     assert blobstore.read_bytes(borrower.pk, attachment.pk, "original", attachment.blob_key) == data
-    on_disk = blobstore.blob_path(attachment.blob_key).read_bytes()
+    on_disk = blobstore.raw_read(attachment.blob_key)
     assert data[:64] not in on_disk
 
 
 def test_it_fails_closed_on_a_flipped_blob_byte(attachment, borrower):
-    path = blobstore.blob_path(attachment.blob_key)
-    raw = bytearray(path.read_bytes())
+    raw = bytearray(blobstore.raw_read(attachment.blob_key))
     raw[len(raw) // 2] ^= 0x01
-    path.write_bytes(bytes(raw))
+    blobstore.raw_write(attachment.blob_key, bytes(raw))
     with pytest.raises(DecryptionError):
         blobstore.read_bytes(borrower.pk, attachment.pk, "original", attachment.blob_key)
 
 
 def test_it_fails_closed_on_a_truncated_blob(attachment, borrower):
-    path = blobstore.blob_path(attachment.blob_key)
-    path.write_bytes(path.read_bytes()[:-20])
+    blobstore.raw_write(attachment.blob_key, blobstore.raw_read(attachment.blob_key)[:-20])
     with pytest.raises(DecryptionError):
         blobstore.read_bytes(borrower.pk, attachment.pk, "original", attachment.blob_key)
 
 
 def test_it_fails_when_a_blob_moves_to_another_row(attachment, entry, borrower):
     second = attachment_add(entry=entry, actor=borrower, upload=make_upload(borrower, "b.png", png_bytes(color="red")))
-    os.replace(blobstore.blob_path(attachment.blob_key), blobstore.blob_path(second.blob_key))
+    _move(attachment.blob_key, second.blob_key)
     with pytest.raises(DecryptionError):
         blobstore.read_bytes(borrower.pk, second.pk, "original", second.blob_key)
 
@@ -173,16 +183,15 @@ def test_it_fails_when_a_blob_is_swapped_between_users(attachment, other_borrowe
                                   occurred_at=attachment.entry.occurred_at)
     theirs = attachment_add(entry=other_entry, actor=other_borrower,
                             upload=make_upload(other_borrower, "x.png", png_bytes(color="blue")))
-    os.replace(blobstore.blob_path(attachment.blob_key), blobstore.blob_path(theirs.blob_key))
+    _move(attachment.blob_key, theirs.blob_key)
     with pytest.raises(DecryptionError):
         blobstore.read_bytes(other_borrower.pk, theirs.pk, "original", theirs.blob_key)
 
 
 def test_it_shows_a_friendly_page_for_a_damaged_file_and_the_case_still_works(attachment, borrower_client):
-    path = blobstore.blob_path(attachment.blob_key)
-    raw = bytearray(path.read_bytes())
+    raw = bytearray(blobstore.raw_read(attachment.blob_key))
     raw[40] ^= 0xFF
-    path.write_bytes(bytes(raw))
+    blobstore.raw_write(attachment.blob_key, bytes(raw))
     response = borrower_client.get(f"/files/{attachment.pk}/")
     assert response.status_code == 500
     assert "evidence/damaged.html" in [t.name for t in response.templates]
@@ -250,11 +259,11 @@ def test_it_crypto_erases_a_user(attachment, borrower, other_borrower, data_dir,
     kept = case_create(owner=other_borrower, lender="花呗", notes="留下")
     wrapped = UserKey.objects.get(user=borrower)
     saved_key = (bytes(wrapped.wrapped_aead), bytes(wrapped.wrapped_stream), bytes(wrapped.wrapped_mac))
-    blob = blobstore.blob_path(attachment.blob_key).read_bytes()
+    blob = blobstore.raw_read(attachment.blob_key)
     with django_capture_on_commit_callbacks(execute=True):  # blobs go once the erasure commits
         call_command("erase_user", "borrower", "--yes", stdout=open(os.devnull, "w"))
     assert not Attachment.objects.exists() and not Entry.objects.exists()
-    assert not blobstore.blob_path(attachment.blob_key).exists()
+    assert not blobstore.exists(attachment.blob_key)
     # Someone kept a backup of the blob and the wrapped key row; after the
     # master key is rotated (old one retired), nothing left can open them.
     call_command("rotate_master_key", stdout=open(os.devnull, "w"))
@@ -282,7 +291,7 @@ def test_production_refuses_to_start_without_a_master_key(tmp_path):
     import sys
 
     env = {**os.environ, "LIUZHENG_PRODUCTION": "1", "LIUZHENG_DATA_DIR": str(tmp_path),
-           "LIUZHENG_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "config.settings"}
+           "LIUZHENG_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "config.settings", "LIUZHENG_TSA_DEFAULTS": "0"}
     env.pop("LIUZHENG_MASTER_KEY_FILE", None)
     env.pop("LIUZHENG_MASTER_KEY", None)
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),

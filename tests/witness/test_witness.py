@@ -200,6 +200,70 @@ def test_it_names_the_witness_as_the_source_in_the_evidence_catalog(case, submis
     witness_submission_accept(submission=submission, actor=borrower)
     data = BundleWriter(case, actor_label="test").catalog_data()
     items = [i for group in data["groups"] for i in group["items"]]
-    (item,) = [i for i in items if i["source"] == "证人提交"]
+    (item,) = [i for i in items if i["source"].startswith("证人提交")]
     facts = dict(item["facts"])
     assert facts["证人提交"] == "李阿姨 母亲 13900001111" and "TestPhone/1.0" in facts["提交来源"]
+
+
+# --------------------------------------------------------------------------- issue 14: the contact time
+
+
+def test_it_asks_for_the_contact_time_instead_of_taking_the_submission_time(witness_link, anonymous_client,
+                                                                           data_dir):
+    response = submit(anonymous_client, witness_link, contacted_at=None)
+    assert response.status_code == 200
+    assert "contacted_at" in response.context["form"].errors
+    assert_nothing_kept(data_dir)
+
+
+def test_a_witness_who_remembers_only_the_day(witness_link, anonymous_client, borrower):
+    submit(anonymous_client, witness_link, contacted_at=None, time_unknown="on", contacted_on="2026-11-20")
+    entry = Entry.objects.get()
+    assert entry.time_precision == "day"
+    assert timezone.localtime(entry.occurred_at, timezone.get_fixed_timezone(480)).date().isoformat() == "2026-11-20"
+
+
+def test_a_witness_who_remembers_no_time_at_all(witness_link, anonymous_client):
+    before = timezone.now()
+    submit(anonymous_client, witness_link, contacted_at="", time_unknown="on")
+    entry = Entry.objects.get()
+    assert entry.time_precision == "unknown" and entry.occurred_at >= before  # kept for ordering only
+
+
+def test_a_witness_who_forgot_the_consent_box_keeps_the_screenshot(case, witness_link, anonymous_client):
+    """Issue 14: two witness submissions arrived without their screenshot after an error."""
+    import hashlib
+
+    from evidence.models import PendingUpload
+
+    shot = png_bytes(color="#ffe0e0")
+    response = submit(anonymous_client, witness_link, _file(shot, "截图.png"), consent=None,
+                      form_token="6f1c2a5e-0d1b-4c1e-9a39-2f0b6f3f6c11")
+    assert response.status_code == 200 and "consent" in response.context["form"].errors
+    [pending] = PendingUpload.objects.all()
+    assert pending.witness_link_id == witness_link.pk and Entry.objects.count() == 0
+    html = response.content.decode()
+    assert "截图.png" in html and f'value="{pending.pk}"' in html
+    token = response.context["form"].cleaned_data["form_token"]
+    response = submit(anonymous_client, witness_link, pending=[str(pending.pk)], form_token=str(token))
+    assert "evidence/witness_thanks.html" in [t.name for t in response.templates]
+    entry = Entry.objects.get()
+    [att] = entry.attachments.all()
+    assert att.sha256 == hashlib.sha256(shot).hexdigest() and not PendingUpload.objects.exists()
+
+
+def test_the_inbox_plays_a_witness_amr_from_its_playable_copy(case, witness_link, anonymous_client, borrower_client):
+    from evidence.cases.services import playable_copy_make
+    from tests.media_samples import recording_bytes
+
+    submit(anonymous_client, witness_link, _file(recording_bytes(2.0, "amr"), "录音.amr"))
+    att = WitnessSubmission.objects.get().entry.attachments.get()
+    inbox = reverse("witness_inbox", args=[case.pk])
+    before = borrower_client.get(inbox).content.decode()
+    assert "playable-note" in before and f'<audio controls preload="none" src="{reverse("attachment_file", args=[att.pk])}"' \
+        not in before  # no player for a file the browser cannot play: a note, and the original to download
+    copy = playable_copy_make(att.pk)  # what the worker's task runs
+    page = borrower_client.get(inbox).content.decode()
+    assert f'src="{reverse("attachment_playable", args=[att.pk])}"' in page
+    served = borrower_client.get(reverse("attachment_playable", args=[att.pk]))
+    assert served.status_code == 200 and served["Content-Type"] == copy.media_type == "audio/mp4"

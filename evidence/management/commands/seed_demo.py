@@ -23,7 +23,9 @@ from django.utils import timezone
 from accounts.services import user_create, user_update_profile
 from evidence.store.crypto import keys_scope
 from evidence.management.demo import recording_wav, sms_screenshot_png
-from evidence.models import Case, Entry
+from evidence.complaints.drafts import generate as generate_complaint
+from evidence.complaints.services import complaint_save
+from evidence.models import Case, ComplaintDraft, Entry
 from evidence.cases.services import case_create, entry_create
 from evidence.store.uploads import encrypted_upload_from_bytes
 
@@ -71,9 +73,16 @@ class Command(BaseCommand):
             # make the next run say "already exists" (stray ciphertext is swept by gc_blobs).
             # One key scope: the user's data key is looked up once, not per field and file.
             user = user_create(username=username, password=password, language="zh-hans")
-            user_update_profile(user=user, email="", language="zh-hans", time_zone="Asia/Shanghai")
+            # The borrower's legal name (invented, as the SMS address him): 原告 / 投诉人 in the documents.
+            user_update_profile(user=user, email="", language="zh-hans", time_zone="Asia/Shanghai",
+                                legal_name="钟伟")
             story = Story(user, random.Random(seed), timezone.now().astimezone(ZONE))
             case = story.build()
+        # One saved draft per complaint channel, so the demo bundle shows complaints/. Saving is a
+        # durable door (its own transaction), hence after the one above.
+        with keys_scope():
+            for channel in ComplaintDraft.Channel.values:
+                complaint_save(case=case, channel=channel, body=generate_complaint(case, channel), actor=user)
         elapsed = time.monotonic() - started
 
         entries = list(case.entries.all())
@@ -172,11 +181,15 @@ class Story:
         if recording:
             uploads.append(self.recording(recording))
             notes = (notes + "\n" if notes else "") + "录音为通话节选。"
+        # The demo borrower says what happened to each call (the form asks): a missed call is
+        # an incoming call not answered.
+        outcome = Entry.Outcome.ANSWERED
         if direction == Entry.Direction.MISSED:
-            duration = None
+            duration, direction, outcome = None, Entry.Direction.INCOMING, Entry.Outcome.MISSED
         elif duration is None:
             duration = self.rng.randint(15, 150)
-        self.add(when, Entry.Kind.CALL, direction=direction, duration_seconds=duration, channel=Entry.Channel.CALL,
+        self.add(when, Entry.Kind.CALL, direction=direction, call_outcome=outcome, duration_seconds=duration,
+                 channel=Entry.Channel.CALL,
                  number=number, claimed_identity=claimed, content=content, notes=notes, tags=tags, uploads=uploads)
 
     def sms(self, when, number, text, *, tags=(), claimed="", screenshot=True, notes=""):
@@ -214,6 +227,9 @@ class Story:
             product="借去花（12 期分期借款）",
             amount_owed="23,846.50 元（本金 20,000 元，其余为罚息和“服务费”）",
             overdue_since=today - timedelta(days=63),
+            lender_entity="重庆演示小额贷款有限公司（虚构）",
+            court="长沙市天心区人民法院",
+            cause="隐私权、个人信息保护纠纷",
             collector_numbers="\n".join([self.platform_sms, self.landline, *c]),
             agencies="长沙恒信达信息咨询有限公司（外包催收，来电自称）\n“华诚律师事务所”（短信自称，查无此所）",
             notes=f"{DEMO_MARK}由 seed_demo 生成，人物、号码和机构均为虚构。\n"

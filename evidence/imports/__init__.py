@@ -1,0 +1,1 @@
+"""Bring in what the phone already holds: SMS and call-log backups (docs/import.md)."""
