@@ -34,12 +34,12 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q -e .
+$(VENV)/.deps: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
-	$(PY) -m pip install -q -e ".[test]"
+$(VENV)/.test-deps: pyproject.toml constraints.txt $(VENV)/.deps
+	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
 	touch $@
 
 deps: system-deps $(VENV)/.deps
