@@ -30,7 +30,7 @@ PRECACHE_STATIC = ["vendor/bootstrap/bootstrap.min.css", "css/app.css", "js/app.
 # What the share sheet may send (the entry form accepts the same).
 SHARE_ACCEPT = ["image/*", "audio/*", "video/*", "application/pdf", ".amr", ".m4a"]
 # Bumped when the worker's caching changes, so an old cache is dropped.
-VERSION = "3"
+VERSION = "4"
 
 
 @require_GET
@@ -78,14 +78,14 @@ def service_worker(request):
     path = finders.find("js/sw.js")
     with open(path, encoding="utf-8") as f:
         code = f.read()
-    # The offline page in the language of the page that registered the worker (a worker's
-    # own requests carry the browser's Accept-Language, not the user's choice).
-    offline_url = reverse("offline")
-    lang = request.GET.get("lang", "")
-    if lang in dict(settings.LANGUAGES):
-        offline_url += f"?lang={lang}"
-    config = {"version": VERSION, "offline": offline_url, "share": reverse("share_landing"), "queue": static("js/offline-queue.js"),
-              "precache": [offline_url] + [static(p) for p in PRECACHE_STATIC]}
+    # The worker's URL never changes with the language: a new URL installs a new worker,
+    # and Chromium can lose a navigation that is in flight while the old worker is replaced
+    # (a language switch at log-in did exactly that). So the offline page is kept in every
+    # language, and the worker shows the one the pages last told it (sw.js, "liuzheng-lang").
+    offline_pages = {code: f"{reverse('offline')}?lang={code}" for code, _name in settings.LANGUAGES}
+    config = {"version": VERSION, "offline": offline_pages, "language": settings.LANGUAGE_CODE,
+              "share": reverse("share_landing"), "queue": static("js/offline-queue.js"),
+              "precache": list(offline_pages.values()) + [static(p) for p in PRECACHE_STATIC]}
     body = f"self.LIUZHENG = {json.dumps(config)};\n{code}"
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     # A worker must be re-checked often: browsers cap its cache at a day anyway.

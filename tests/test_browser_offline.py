@@ -70,6 +70,32 @@ def test_the_app_is_installable(page, live_server, borrower):
     page.context.set_offline(False)
 
 
+def test_a_language_switch_keeps_the_one_worker_and_the_offline_page_follows_it(page, live_server):
+    # The worker's URL once carried the language, so switching it (at log-in, typically)
+    # installed a second worker while the user moved on, and Chromium lost a navigation that
+    # was in flight during the swap: the page never loaded (a CI run of the CSP test).
+    scripts = []
+    page.context.on("request", lambda r: scripts.append(r.url) if "/sw.js" in r.url else None)
+    page.goto(live_server.url + "/accounts/login/")
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)") == live_server.url + "/sw.js"
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # The English page told the worker its language; the worker keeps it in its cache.
+    page.wait_for_function("async () => { const r = await caches.match('/__liuzheng/lang');"
+                           " return !!r && (await r.text()) === 'en'; }", polling=100)
+    registration = page.evaluate("navigator.serviceWorker.getRegistration().then(r => "
+                                 "[r.active, r.waiting, r.installing].filter(Boolean).map(w => w.scriptURL))")
+    assert registration == [live_server.url + "/sw.js"]
+    assert set(scripts) == {live_server.url + "/sw.js"}
+
+    page.context.set_offline(True)
+    page.goto(live_server.url + "/cases/")
+    assert page.locator("#offline-retry").is_visible()
+    assert page.evaluate("document.documentElement.lang") == "en" and "No connection" in page.inner_text("h1")
+    page.context.set_offline(False)
+
+
 def test_an_entry_logged_offline_arrives_once_with_its_files(page, live_server, borrower, tmp_path):
     from evidence.cases.services import case_create
     from evidence.models import CustodyEvent, Entry

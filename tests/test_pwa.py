@@ -11,13 +11,19 @@ from evidence.models import Entry
 
 
 def test_the_worker_is_served_from_the_root_with_its_precache_list(anonymous_client):
-    response = anonymous_client.get("/sw.js?lang=zh-hans")
+    response = anonymous_client.get("/sw.js")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert response["Service-Worker-Allowed"] == "/" and "no-cache" in response["Cache-Control"]
     first = response.content.decode().split("\n", 1)[0]
     config = json.loads(first[len("self.LIUZHENG = "):-1])
-    assert config["offline"] == "/offline/?lang=zh-hans" and config["offline"] in config["precache"]
+    # The offline page in every language, kept at install; zh-hans when no page said otherwise.
+    assert config["offline"] == {"zh-hans": "/offline/?lang=zh-hans", "zh-hant": "/offline/?lang=zh-hant",
+                                 "en": "/offline/?lang=en"}
+    assert set(config["offline"].values()) <= set(config["precache"]) and config["language"] == "zh-hans"
+    titles = {code: anonymous_client.get(url).content.decode().split("<title>")[1].split(" ·")[0]
+              for code, url in config["offline"].items()}
+    assert titles == {"zh-hans": "没有网络", "zh-hant": "沒有網路", "en": "No connection"}
     assert all(anonymous_client.get(url).status_code == 200 for url in config["precache"] if "/static/" not in url)
     # A worker runs under its own script's CSP: it must be allowed to fetch what it caches
     # (the sandboxed file policy would stop its install, and the app would not install).

@@ -239,8 +239,13 @@
       if (e.data && e.data.type === "liuzheng-queue-changed") { show(); }
       if (e.data && e.data.type === "liuzheng-queue-flush") { tryFlush(); }
     });
-    var lang = encodeURIComponent(root.document.documentElement.lang || "");
-    root.navigator.serviceWorker.register("/sw.js?lang=" + lang, { scope: "/" }).catch(function () {});
+    // One URL for every language (see config/pwa.py); the worker is told this page's
+    // language instead, for the offline page it shows.
+    root.navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    var lang = (root.document.documentElement.lang || "").toLowerCase();
+    root.navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active && lang) { reg.active.postMessage({ type: "liuzheng-lang", lang: lang }); }
+    }).catch(function () {});
   }
   if (root.document.readyState === "loading") {
     root.document.addEventListener("DOMContentLoaded", tryFlush);

@@ -1,5 +1,6 @@
 // The service worker of 留证 (issue 14), served at /sw.js by config/pwa.py, which puts
-// self.LIUZHENG = {version, offline, share, precache, queue} before this code.
+// self.LIUZHENG = {version, offline (the offline page's URL per language), language (the
+// default), share, precache, queue} before this code.
 // - Static files and the offline page are kept for offline use; evidence pages are never
 //   cached (the browser's cache storage is not encrypted).
 // - A page that cannot load shows the offline page.
@@ -24,6 +25,26 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+// The language of the offline page: the pages tell the worker theirs (offline-queue.js), and
+// it is kept in the cache, since a worker's variables die whenever the browser stops it.
+var LANG_KEY = "/__liuzheng/lang";
+
+self.addEventListener("message", function (event) {
+  var data = event.data;
+  if (data && data.type === "liuzheng-lang" && CONF.offline[data.lang]) {
+    event.waitUntil(caches.open(CACHE).then(function (c) { return c.put(LANG_KEY, new Response(data.lang)); }));
+  }
+});
+
+function offlineUrl() {
+  return caches.match(LANG_KEY).then(function (hit) { return hit ? hit.text() : ""; })
+    .then(function (lang) { return CONF.offline[lang] || CONF.offline[CONF.language]; });
+}
+
+function offlinePage() {
+  return offlineUrl().then(function (url) { return caches.match(url); });
+}
+
 var ENTRY_FORM = /^\/cases\/[0-9a-f-]{36}\/entries\/new\/$/;
 
 function keepForm(request) {
@@ -32,7 +53,9 @@ function keepForm(request) {
     return self.LiuzhengQueue.enqueue(fd, { action: path, success: path.replace(/entries\/new\/$/, "") });
   }).then(function () {
     if (self.registration.sync) { self.registration.sync.register("liuzheng-queue").catch(function () {}); }
-    return Response.redirect(CONF.offline + "?kept=1", 303);
+    return offlineUrl();
+  }).then(function (url) {
+    return Response.redirect(url + "&kept=1", 303);
   });
 }
 
@@ -63,7 +86,7 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.method !== "GET") { return; }
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(function () { return caches.match(CONF.offline); }));
+    event.respondWith(fetch(request).catch(offlinePage));
     return;
   }
   if (url.pathname.indexOf("/static/") === 0) {
