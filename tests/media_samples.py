@@ -3,7 +3,7 @@ import io
 import struct
 import wave
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 
 def png_bytes(width=390, height=844, color="white", exif_time=None):
@@ -74,22 +74,41 @@ THIRD_PARTY_NAME = "张伟"
 SCREENSHOT_COLLECTOR = "13800138000"
 
 
-def sms_screenshot_third_party(width=1080, height=1400):
-    """A Chinese SMS thread (PNG) from the collector's number, whose message names a third party
-    and gives that person's number: what a redacted copy must black out (issue 15)."""
-    from PIL import Image, ImageDraw, ImageFont
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
-    font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+def sms_screenshot(sender, lines, width=1080, height=1400, orientation=1):
+    """A phone's SMS thread (PNG): the sender at the top, a date and time, a grey bubble holding
+    `lines`. With an EXIF `orientation` other than 1 it is a JPEG whose pixels are stored turned
+    the other way, so that a viewer applying the orientation shows the same upright thread (as a
+    phone's camera stores a photo held sideways)."""
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
-    big, text = ImageFont.truetype(font, 52), ImageFont.truetype(font, 44)
+    big, text = ImageFont.truetype(FONT, 52), ImageFont.truetype(FONT, 44)
     d.rectangle((0, 0, width, 160), fill="#f5f5f5")
-    d.text((60, 50), "138 0013 8000", font=big, fill="black")
+    d.text((60, 50), sender, font=big, fill="black")
     d.text((330, 260), "2026年11月20日 23:30", font=text, fill="#888888")
-    d.rounded_rectangle((40, 350, 1000, 640), radius=30, fill="#eeeeee")
-    d.text((80, 380), f"不还钱就找你弟弟{THIRD_PARTY_NAME}，", font=text, fill="black")
-    d.text((80, 460), f"他电话{THIRD_PARTY_NUMBER}我们有", font=text, fill="black")
-    d.text((80, 540), "今晚必须还款", font=text, fill="black")
+    d.rounded_rectangle((40, 350, 1000, 400 + 80 * len(lines)), radius=30, fill="#eeeeee")
+    for i, line in enumerate(lines):
+        d.text((80, 380 + 80 * i), line, font=text, fill="black")
     out = io.BytesIO()
-    img.save(out, "PNG")
+    if orientation == 1:
+        img.save(out, "PNG")
+        return out.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    img.transpose(_STORED_AS[orientation]).save(out, "JPEG", quality=95, exif=exif.tobytes())
     return out.getvalue()
+
+
+# How pixels are stored for an EXIF orientation: the inverse of the turn a viewer applies.
+_STORED_AS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_270}
+
+
+def sms_screenshot_third_party(orientation=1):
+    """An SMS thread from the collector's number, whose message names a third party and gives
+    that person's number: what a redacted copy must black out (issue 15)."""
+    lines = [f"不还钱就找你弟弟{THIRD_PARTY_NAME}，", f"他电话{THIRD_PARTY_NUMBER}我们有", "今晚必须还款"]
+    return sms_screenshot("138 0013 8000", lines, orientation=orientation)

@@ -8,32 +8,20 @@ from datetime import datetime
 import pytest
 from django.db import connection
 from django.urls import reverse
-from PIL import Image, ImageDraw, ImageFont
 
 from evidence.cases.selectors import timeline
 from evidence.cases.services import machine_text_make
 from evidence.custody.verify import verify_case
 from evidence.lib import ocr
 from evidence.models import CustodyEvent, Entry, MachineText
+from tests import media_samples
 
-FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 PHRASE = "不还钱就爆你通讯录"
 
 
-def sms_screenshot(width=1080, height=1400):
-    """A phone's SMS thread: the sender at the top, a date and time, a grey bubble."""
-    img = Image.new("RGB", (width, height), "white")
-    d = ImageDraw.Draw(img)
-    big, text = ImageFont.truetype(FONT, 52), ImageFont.truetype(FONT, 44)
-    d.rectangle((0, 0, width, 160), fill="#f5f5f5")
-    d.text((60, 50), "106 9518 8000", font=big, fill="black")
-    d.text((330, 260), "2026年11月20日 23:30", font=text, fill="#888888")
-    d.rounded_rectangle((40, 350, 1000, 560), radius=30, fill="#eeeeee")
-    d.text((80, 380), f"{PHRASE}，", font=text, fill="black")
-    d.text((80, 460), "找你领导和家人，今晚必须还款", font=text, fill="black")
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
+def sms_screenshot():
+    """A phone's SMS thread from a 106 gateway, threatening to call the borrower's contacts."""
+    return media_samples.sms_screenshot("106 9518 8000", [f"{PHRASE}，", "找你领导和家人，今晚必须还款"])
 
 
 def _file(data, name):
