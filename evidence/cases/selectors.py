@@ -270,10 +270,21 @@ def redaction_contacts(case: Case) -> tuple[list[str], list[str]]:
     return keep, names
 
 
-def redaction_proposal(attachment: Attachment) -> list[redaction.Box]:
-    """The boxes proposed for a screenshot's redacted copy, from what the OCR read (none when
-    it has not read it yet: the user can still draw boxes)."""
+def machine_text_in_frame(attachment: Attachment, frame: redaction.Frame | None = None) -> MachineText | None:
+    """The screenshot's machine-read text, when its boxes are in `frame` (the picture as the
+    page shows it). A row read before photos were turned upright (no orientation recorded) is
+    in the stored frame: for a photo stored turned, it is not used."""
     mt = MachineText.objects.filter(attachment=attachment).select_related("case").first()
+    if mt is None or frame is None:
+        return mt
+    return mt if (mt.orientation or 1) == frame.orientation else None
+
+
+def redaction_proposal(attachment: Attachment, frame: redaction.Frame | None = None) -> list[redaction.Box]:
+    """The boxes proposed for a screenshot's redacted copy, from what the OCR read, in the
+    upright picture (none when it has not read it yet in that frame: the user can still draw
+    boxes)."""
+    mt = machine_text_in_frame(attachment, frame)
     if mt is None:
         return []
     lines = [ocr.Line(*row) for row in json.loads(mt.boxes or "[]")]

@@ -22,7 +22,7 @@ from evidence.custody.snapshots import (
     CASE_EDITABLE, CASE_FIELDS, CASE_RULE_FIELDS, ENTRY_EDITABLE, case_snapshot, entry_snapshot,
 )
 from evidence.custody.timestamps import file_timestamp_request
-from evidence.lib import ocr, redaction
+from evidence.lib import ocr, orientation, redaction
 from evidence.lib.canonical import canonical_json, json_value, sha256_json
 from evidence.models import Attachment, Case, Derivative, Entry, EntryRevision, MachineText, PendingUpload, Transcript
 from evidence.rules import tally
@@ -358,8 +358,8 @@ def attachment_duration_record(*, attachment: Attachment, copy: Derivative, acto
 
 
 class RedactionRefused(Exception):
-    """The original cannot be redacted; `reason`: "type", "damaged", "pixels", "orientation",
-    "unreadable"."""
+    """The original cannot be redacted; `reason`: "type", "damaged", "pixels", "orientation"
+    (its EXIF block cannot be read), "unreadable"."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -373,29 +373,10 @@ def redaction_event_content(*, attachment_id, original_sha256, copy_sha256, boxe
                         "copy_sha256": copy_sha256, "boxes": list(boxes)})
 
 
-def redaction_refusal(attachment: Attachment) -> str | None:
-    """Why this image would not be redacted (RedactionRefused's reasons), or None; reads the
-    original's header only after checking its SHA-256."""
-    if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
-        return "type"
-    if redaction.too_large(attachment.width, attachment.height):
-        return "pixels"
-    data = _intact_original(attachment)
-    if data is None:
-        return "damaged"
-    try:
-        redaction.check(data)
-    except redaction.NotRedactable as exc:
-        return exc.reason
-    finally:
-        del data
-    return None
-
-
-def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Derivative:
-    """Make a redacted copy: checked and rendered here, outside any transaction (on SQLite a
-    transaction holds the site's write lock, and a render can take seconds); only storing it
-    goes through the door. Raises RedactionRefused."""
+def redaction_frame(attachment: Attachment) -> redaction.Frame:
+    """The picture a redacted copy is made of, as the page shows it (upright): its size is the
+    frame the boxes are drawn in. Reads the original's header only after checking its SHA-256.
+    Raises RedactionRefused."""
     if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
         raise RedactionRefused("type")
     if redaction.too_large(attachment.width, attachment.height):
@@ -404,6 +385,28 @@ def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Deriv
     if data is None:
         raise RedactionRefused("damaged")
     try:
+        return redaction.check(data)
+    except redaction.NotRedactable as exc:
+        raise RedactionRefused(exc.reason) from exc
+    finally:
+        del data
+
+
+def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Derivative:
+    """Make a redacted copy: checked and rendered here, outside any transaction (on SQLite a
+    transaction holds the site's write lock, and a render can take seconds); only storing it
+    goes through the door. `boxes` are in the upright picture (redaction_frame) and are cut to
+    it. Raises RedactionRefused."""
+    if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
+        raise RedactionRefused("type")
+    if redaction.too_large(attachment.width, attachment.height):
+        raise RedactionRefused("pixels")
+    data = _intact_original(attachment)
+    if data is None:
+        raise RedactionRefused("damaged")
+    try:
+        frame = redaction.check(data)
+        boxes = redaction.clip(boxes, frame.width, frame.height)
         png = redaction.render(data, boxes)
     except redaction.NotRedactable as exc:
         raise RedactionRefused(exc.reason) from exc
@@ -555,21 +558,22 @@ def machine_text_make(attachment_id) -> MachineText | None:
         return None
     try:
         lines = ocr.read(data)
+        turned = orientation.read(data) or 1  # what ocr.read turned upright (none when unknown)
     except Exception:  # a damaged image or an engine failure must not kill the worker's loop
         log.exception("OCR failed on %s", att.pk)
         return None
     finally:
         del data
-    return machine_text_save(attachment=att, lines=lines)
+    return machine_text_save(attachment=att, lines=lines, orientation=turned)
 
 
 @service(no_event="machine-read text is a suggestion derived from an original that is unchanged (attachment.add "
                   "holds its hash); it changes no entry, and the user's own edit records any value taken from it")
-def machine_text_save(*, attachment: Attachment, lines: list) -> MachineText:
+def machine_text_save(*, attachment: Attachment, lines: list, orientation: int = 1) -> MachineText:
     found = MachineText.objects.filter(attachment=attachment).first()
     if found is not None:
         return found
     return MachineText.objects.create(
         attachment=attachment, case=attachment.case, engine=ocr.ENGINE_NAME, text=ocr.text_of(lines),
         boxes=canonical_json([ln.as_list() for ln in lines]).decode(),
-        source_sha256=attachment.sha256)
+        source_sha256=attachment.sha256, orientation=orientation)

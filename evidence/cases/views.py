@@ -19,7 +19,7 @@ from evidence.access import WRITE, active_grant, attachment_get_for_user, case_g
 from evidence.bundle.forms import BundleForm
 from evidence.custody.timestamps import latest_chain_timestamp, tsa_configured
 from evidence.custody.verify import chain_status, verify_chain_full
-from evidence.lib import ocr, redaction
+from evidence.lib import ocr, orientation, redaction
 from evidence.models import AccessLevel, Case, Derivative, Entry
 from evidence.rules.selectors import finding_summary
 from evidence.rules.signals import suggest_tags, suggested_tags
@@ -29,7 +29,10 @@ from evidence.store.serving import blob_response
 
 from . import services
 from .forms import LENDER_SUGGESTIONS, CaseForm, EntryForm, TimelineFilterForm, TranscriptForm, TrashForm
-from .selectors import case_counts, entry_file_events, entry_versions, redaction_proposal, shared_case_rows, timeline, timeline_page
+from .selectors import (
+    case_counts, entry_file_events, entry_versions, machine_text_in_frame, redaction_proposal, shared_case_rows,
+    timeline, timeline_page,
+)
 
 log = logging.getLogger("liuzheng.views")
 
@@ -271,8 +274,10 @@ def _machine_read(entry, att):
     when = found.occurred_at.replace(tzinfo=zone) if found.occurred_at else None
     tags = suggested_tags(suggest_tags(mt.text))
     rows = json.loads(mt.boxes or "[]")
+    # The boxes are in the picture as it is shown (the thumbnail is upright too).
+    width, height = orientation.upright_size(att.width, att.height, mt.orientation)
     return {"text": mt.text, "engine": mt.engine, "numbers": found.numbers, "occurred_at": when,
-            "tags": tags, "tag_labels": [Entry.Tag(t).label for t in tags],
+            "width": width, "height": height, "tags": tags, "tag_labels": [Entry.Tag(t).label for t in tags],
             "lines": len(rows), "rows": [{"x0": r[0], "y0": r[1], "w": r[2] - r[0], "h": r[3] - r[1], "text": r[4]}
                                          for r in rows if len(r) >= 5]}
 
@@ -395,7 +400,7 @@ def _refusal(reason):
         return _("This image is too large to redact here (more than %(n)d million pixels). The original is "
                  "unchanged.") % {"n": redaction.MAX_PIXELS // 1_000_000}
     if reason == "orientation":
-        return _("This photo is stored turned (its EXIF orientation) and cannot be redacted here yet: black boxes "
+        return _("This photo's EXIF block cannot be read, so which way up it is shown is not known: black boxes "
                  "might not land where you see them. The original is unchanged.")
     if reason == "unreadable":
         return _("This image cannot be read to make a redacted copy. The original is unchanged.")
@@ -416,8 +421,12 @@ def attachment_redact(request, attachment_id):
         messages.error(request, _refusal("pixels"))
         return redirect(att.entry)
     if request.method == "POST":
+        # The boxes are in the upright picture, which a photo stored turned has with width and
+        # height swapped: cut to the larger square here, to the picture by redacted_copy_create
+        # (which reads the original's header).
+        side = max(att.width, att.height)
         try:
-            boxes = redaction.parse_boxes(request.POST.getlist("box"), att.width, att.height)
+            boxes = redaction.parse_boxes(request.POST.getlist("box"), side, side)
         except redaction.BadBoxes as exc:
             if "max" in exc.params:
                 messages.error(request, _("More than %(max)d boxes were sent: nothing was made, so that no box is "
@@ -426,23 +435,25 @@ def attachment_redact(request, attachment_id):
                 messages.error(request, _("A box has a coordinate that is not a finite number: nothing was made."))
             return redirect("attachment_redact", att.pk)
         try:
-            services.redacted_copy_create(attachment=att, actor=request.user, boxes=boxes)
+            copy = services.redacted_copy_create(attachment=att, actor=request.user, boxes=boxes)
         except services.RedactionRefused as exc:
             messages.error(request, _refusal(exc.reason))
             return redirect(att.entry)
         messages.success(request, ngettext(
             "Redacted copy made with %(n)d black box. The original is unchanged.",
-            "Redacted copy made with %(n)d black boxes. The original is unchanged.", len(boxes)) % {"n": len(boxes)})
+            "Redacted copy made with %(n)d black boxes. The original is unchanged.", len(copy.boxes)) % {
+                "n": len(copy.boxes)})
         return redirect(att.entry)
-    refused = services.redaction_refusal(att)
-    if refused:
-        messages.error(request, _refusal(refused))
+    try:
+        frame = services.redaction_frame(att)
+    except services.RedactionRefused as exc:
+        messages.error(request, _refusal(exc.reason))
         return redirect(att.entry)
-    proposed = redaction_proposal(att)
     return render(request, "evidence/attachment_redact.html", {
-        "attachment": att, "entry": att.entry, "case": att.case, "boxes": proposed,
+        "attachment": att, "entry": att.entry, "case": att.case, "frame": frame,
+        "boxes": redaction_proposal(att, frame),
         "earlier": att.derivatives.filter(purpose=Derivative.Purpose.REDACTED).count(),
-        "read": hasattr(att, "machine_text"),
+        "read": machine_text_in_frame(att, frame) is not None,
     })
 
 

@@ -9,11 +9,16 @@ confirms; it never invents a value the text does not show.
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+
+from PIL import Image
+
+from . import orientation
 
 ENGINE_NAME = "RapidOCR PP-OCRv4"
 MAX_PIXELS = 40_000_000
@@ -82,9 +87,15 @@ def _engine():
 
 
 def read(image: bytes) -> list[Line]:
-    """The lines of text in an image, top to bottom, each with its box."""
+    """The lines of text in an image, top to bottom, each with its box, in the picture as it is
+    shown: a photo stored turned (EXIF orientation) is read upright (evidence.lib.orientation),
+    so its boxes land on the page's picture and on its redacted copy."""
+    with Image.open(io.BytesIO(image)) as img:
+        if orientation.of(img) not in (1, None):
+            image = orientation.upright(img)  # RapidOCR takes the decoded picture as it takes bytes
     with _lock:  # one image at a time per process: onnxruntime already uses every core
-        # No text-direction classifier: screenshots are upright, and it costs ~10 % more CPU.
+        # No text-direction classifier: screenshots (and photos, turned above) are upright, and
+        # it costs ~10 % more CPU.
         result, _ = _engine()(image, use_cls=False)
     lines = []
     for box, text, score in result or ():

@@ -1,11 +1,13 @@
 """Redacted copies of screenshots (issue 15): which boxes to black out, and the copy itself.
 
 PIPL: a complaint to a regulator should carry no more of third parties' personal data than it
-needs. The proposal covers what the OCR read (evidence.lib.ocr: line boxes, in the image's own
-pixels) that is a phone number other than the collector's, or a third party's name the case
+needs. The proposal covers what the OCR read (evidence.lib.ocr: line boxes, in the picture as it is
+shown) that is a phone number other than the collector's, or a third party's name the case
 records. The collector's numbers are the evidence and stay visible. The user checks, drops and
 draws boxes; `render` paints them opaque black on a fresh image (PNG, no EXIF, no ICC, no text
-chunks carried over). The original is never touched: this works on a copy of its bytes.
+chunks carried over). Every box and the copy are in the picture as the page shows it: a photo
+stored turned (EXIF orientation) is turned upright first (evidence.lib.orientation). The
+original is never touched: this works on a copy of its bytes.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from . import ocr
+from . import ocr, orientation
 
 # What Pillow reads without a plugin: the formats a redacted copy can be made from.
 REDACTABLE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp")
@@ -25,11 +27,6 @@ MAX_BOXES = 200
 # The largest image a copy is made of: the OCR's own cap (a render holds the decoded image, a
 # few bytes a pixel, and an 80 MP PNG can be a 0.3 MB upload).
 MAX_PIXELS = ocr.MAX_PIXELS
-# EXIF Orientation: 1 is upright. A photo stored sideways is shown turned but its pixels, the
-# OCR's boxes and the stored width and height are in the stored frame: until there is one frame
-# everywhere, such a photo is not redacted (a box drawn on the turned picture would cover other
-# pixels than the user sees).
-_ORIENTATION = 0x0112
 
 
 class BadBoxes(ValueError):
@@ -42,8 +39,8 @@ class BadBoxes(ValueError):
 
 
 class NotRedactable(ValueError):
-    """This image is not made into a redacted copy; `reason` is "pixels", "orientation" or
-    "unreadable"."""
+    """This image is not made into a redacted copy; `reason` is "pixels", "orientation" (its
+    EXIF block cannot be read: which way up the page shows it is not known) or "unreadable"."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -53,6 +50,14 @@ _DIGITS = re.compile(r"\D+")
 # or dashed as phones print them. Service numbers (95…, 10…) and SMS gateways (106…) belong to
 # companies, not to third parties, and are left visible.
 PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}[ -]?\d{7,8})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The picture as the page shows it: its size upright, and the EXIF orientation turned."""
+    width: int
+    height: int
+    orientation: int = 1
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ def propose(lines: list[ocr.Line], *, keep_numbers=(), names=()) -> list[Box]:
 
 
 def parse_boxes(values, width: int, height: int) -> list[Box]:
-    """Boxes from a form ("x0,y0,x1,y1" each, in the image's pixels), clipped to the image.
+    """Boxes from a form ("x0,y0,x1,y1" each, in the upright picture's pixels), clipped to it.
     A value that is not four numbers, or a box with no area, is left out. More than MAX_BOXES
     boxes, or a coordinate that is infinite or not a number, raises BadBoxes."""
     values = list(values)
@@ -142,12 +147,20 @@ def parse_boxes(values, width: int, height: int) -> list[Box]:
             continue
         if not all(math.isfinite(n) for n in numbers):  # "1e999", "inf", "nan"
             raise BadBoxes("a coordinate that is not a finite number")
-        x0, y0, x1, y1 = (int(round(n)) for n in numbers)
-        x0, x1 = sorted((max(0, min(width, x0)), max(0, min(width, x1))))
-        y0, y1 = sorted((max(0, min(height, y0)), max(0, min(height, y1))))
+        boxes.append(Box(*(int(round(n)) for n in numbers)))
+    return clip(boxes, width, height)
+
+
+def clip(boxes: list[Box], width: int, height: int) -> list[Box]:
+    """The boxes cut to a width × height picture (corners in order); a box left with no area
+    is left out."""
+    out = []
+    for b in boxes:
+        x0, x1 = sorted((max(0, min(width, b.x0)), max(0, min(width, b.x1))))
+        y0, y1 = sorted((max(0, min(height, b.y0)), max(0, min(height, b.y1))))
         if x1 - x0 >= 1 and y1 - y0 >= 1:
-            boxes.append(Box(x0, y0, x1, y1))
-    return boxes
+            out.append(Box(x0, y0, x1, y1, b.why))
+    return out
 
 
 def too_large(width, height) -> bool:
@@ -155,6 +168,7 @@ def too_large(width, height) -> bool:
 
 
 def _open(image: bytes):
+    """The image opened (header only) and its orientation; NotRedactable as `render` would."""
     try:
         src = Image.open(io.BytesIO(image))
     except Image.DecompressionBombError as exc:
@@ -164,29 +178,33 @@ def _open(image: bytes):
     if too_large(*src.size):
         src.close()
         raise NotRedactable("pixels")
-    try:
-        orientation = src.getexif().get(_ORIENTATION, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block: not knowing the frame, refuse
-        orientation = None
-    if orientation != 1:
+    turned = orientation.of(src)
+    if turned is None:  # a broken EXIF block: not knowing which way up the page shows it, refuse
         src.close()
         raise NotRedactable("orientation")
-    return src
+    return src, turned
 
 
-def check(image: bytes) -> None:
-    """Raise NotRedactable if `render` would refuse this image (read from its header only)."""
-    _open(image).close()
+def check(image: bytes) -> Frame:
+    """The picture as the page shows it (read from the header only); raises NotRedactable if
+    `render` would refuse this image."""
+    src, turned = _open(image)
+    with src:
+        return Frame(*orientation.upright_size(*src.size, turned), turned)
 
 
 def render(image: bytes, boxes: list[Box]) -> bytes:
-    """The redacted copy: the image's pixels (as stored, in the same orientation the OCR read
-    them) with opaque black rectangles, as a PNG with no metadata at all. Transparency is
-    composited onto white first (as the OCR reads it): a pixel the original hides under alpha
-    is not revealed by the copy. Raises NotRedactable (too many pixels, not upright, unreadable)."""
-    with _open(image) as src:
+    """The redacted copy: the picture as the page shows it (a photo stored turned is turned
+    upright, as the OCR read it and the page drew the boxes) with opaque black rectangles, as a
+    PNG with no metadata at all. Transparency is composited onto white first (as the OCR reads
+    it): a pixel the original hides under alpha is not revealed by the copy. Raises
+    NotRedactable (too many pixels, unknown orientation, unreadable)."""
+    src, turned = _open(image)
+    with src:
         try:
             src.seek(0)  # a GIF or WebP: its first frame
+            if turned != 1:
+                src = orientation.upright(src)
             if src.mode in ("RGBA", "LA", "PA") or "transparency" in src.info:
                 rgba = src.convert("RGBA")
                 clean = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

@@ -308,8 +308,9 @@ class Derivative(models.Model):
     sha256 = models.CharField(max_length=64)
     source_sha256 = models.CharField(max_length=64)  # the original's SHA-256, at the time it was made
     duration_seconds = models.FloatField(null=True, blank=True)
-    # A redacted copy's black boxes, ["x0,y0,x1,y1", …] in the original's pixels: its
-    # attachment.redact event hashes them with both SHA-256s, and the bundle carries them.
+    # A redacted copy's black boxes, ["x0,y0,x1,y1", …] in the original's pixels as it is shown
+    # (upright: a photo stored turned has its EXIF orientation applied, which its own bytes
+    # record): its attachment.redact event hashes them with both SHA-256s, and the bundle carries them.
     boxes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -341,6 +342,10 @@ class MachineText(models.Model):
     text = EncryptedTextField()
     boxes = EncryptedTextField()
     source_sha256 = models.CharField(max_length=64)
+    # The EXIF orientation turned upright before reading (1: none): `boxes` are in the picture
+    # as it is shown (evidence.lib.orientation). Blank on rows read before that, in the stored
+    # frame: for a photo stored turned, their boxes are not the page's.
+    orientation = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -1,5 +1,6 @@
 // A redacted copy's boxes, adjusted with a finger (templates/evidence/attachment_redact.html).
-// Each box is a checkbox of the form (value "x0,y0,x1,y1" in the image's pixels) and a <rect>
+// Each box is a checkbox of the form (value "x0,y0,x1,y1" in the pixels of the picture as it is
+// shown: a photo stored turned is upright, by its EXIF orientation, as the browser draws it) and a <rect>
 // over the image. Tap a box: its checkbox toggles (a dropped box shows as a dashed outline).
 // Drag on the image: a new box and a new checked checkbox. Taps hit within 22 CSS px of a
 // box, so every target is at least 44 px. Without this file the checkboxes alone work.

@@ -15,22 +15,23 @@ import jsonschema
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFont
 
 from evidence.bundle.services import bundle_export_file
 from evidence.bundle.verify import verify_bundle
 from evidence.cases.selectors import redaction_proposal
 from evidence.cases.services import (
     RedactionRefused, entry_create, machine_text_make, playable_copy_make, playable_copy_save, redacted_copy_create,
+    redaction_frame,
 )
 from evidence.custody.verify import verify_case
-from evidence.lib import ocr, redaction
+from evidence.lib import ocr, orientation, redaction
 from evidence.lib.canonical import sha256_json
-from evidence.models import Attachment, CustodyEvent, Derivative
+from evidence.models import Attachment, CustodyEvent, Derivative, MachineText
 from evidence.store import blobstore, transcode
 from tests.conftest import grant, make_upload, verified_client
 from tests.media_samples import (
-    SCREENSHOT_COLLECTOR, THIRD_PARTY_NAME, THIRD_PARTY_NUMBER, recording_bytes, sms_screenshot_third_party,
+    FONT, SCREENSHOT_COLLECTOR, THIRD_PARTY_NAME, THIRD_PARTY_NUMBER, recording_bytes, sms_screenshot_third_party,
 )
 
 
@@ -306,31 +307,85 @@ def test_more_boxes_than_the_cap_are_refused_whole(borrower_client, screenshot, 
     assert not Derivative.objects.filter(purpose="redacted").exists()
 
 
-def test_a_photo_stored_turned_is_not_redacted(case, borrower, borrower_client, english):
-    """#3: the copy would be painted in the stored frame, not the one the user sees."""
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), "white").save(out, "JPEG", exif=exif.tobytes())
-    att = _image_entry(case, borrower, out.getvalue(), "照片.jpg")
-    assert att.kind == "image" and att.width == 40
+@pytest.mark.parametrize("turned", [6, 8, 3])
+def test_a_photo_stored_turned_is_redacted_upright(case, borrower, borrower_client, english, turned):
+    """A photo whose pixels are stored sideways (or upside down) is redacted as the page shows
+    it: the OCR reads it upright, the boxes are drawn on the upright picture, and the copy is
+    upright, with the number's pixels black."""
+    entry_create(case=case, actor=borrower, kind="third_party", occurred_at=timezone.now(),
+                 number=SCREENSHOT_COLLECTOR, contact_name=THIRD_PARTY_NAME, contact_relation="弟弟")
+    original = sms_screenshot_third_party(orientation=turned)
+    att = _image_entry(case, borrower, original, "照片.jpg")
+    stored = Image.open(io.BytesIO(original))
+    assert stored.getexif()[0x0112] == turned and (att.width, att.height) == stored.size
+    upright = (1080, 1400)
+    assert stored.size == (upright if turned == 3 else upright[::-1])
+    mt = machine_text_make(att.pk)
+    assert THIRD_PARTY_NUMBER in mt.text and mt.orientation == turned
+
+    # The page draws the upright picture and the proposed boxes in it; the OCR view of the
+    # entry page too (its thumbnail is upright).
+    page = borrower_client.get(reverse("attachment_redact", args=[att.pk])).content.decode()
+    assert 'viewBox="0 0 1080 1400"' in page
+    proposed = redaction_proposal(att, redaction_frame(att))
+    assert {b.why for b in proposed} == {"number", "name"}
+    for b in proposed:
+        assert f'value="{b.as_value()}"' in page
+    entry_page = borrower_client.get(att.entry.get_absolute_url()).content.decode()
+    assert re.search(r'class="box-canvas ocr-canvas[^>]*viewBox="0 0 1080 1400"', entry_page)
+
+    before = CustodyEvent.objects.count()
+    response = borrower_client.post(reverse("attachment_redact", args=[att.pk]),
+                                    {"box": [b.as_value() for b in proposed]})
+    assert response.status_code == 302
+    copy = Derivative.objects.get(attachment=att, purpose="redacted")
+    assert copy.boxes == [b.as_value() for b in proposed]
+    assert list(CustodyEvent.objects.filter(seq__gt=before).values_list("action", "content_sha256")) == [
+        ("attachment.redact", sha256_json({"attachment": str(att.pk), "original_sha256": att.sha256,
+                                           "copy_sha256": copy.sha256, "boxes": copy.boxes}))]
+    png = blobstore.read_bytes(case.owner_id, copy.pk, "derivative", copy.blob_key)
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG" and img.size == upright and not img.getexif() and "exif" not in img.info
+    # Where the generator drew the number on the upright thread is black in the copy.
+    font = ImageFont.truetype(FONT, 44)
+    x0 = 80 + font.getlength("他电话")
+    x1 = 80 + font.getlength(f"他电话{THIRD_PARTY_NUMBER}")
+    assert img.convert("L").crop((int(x0) + 2, 472, int(x1) - 2, 505)).getextrema() == (0, 0)
+    after = ocr.text_of(ocr.read(png)).replace(" ", "")
+    assert THIRD_PARTY_NUMBER not in after and THIRD_PARTY_NAME not in after
+    assert SCREENSHOT_COLLECTOR in after and "今晚必须还款" in after
+    # The original is byte-identical, and still stored turned.
+    assert blobstore.read_bytes(case.owner_id, att.pk, "original", att.blob_key) == original
+    assert hashlib.sha256(original).hexdigest() == att.sha256
+    assert verify_case(case).ok
+
+    # A reading made before photos were turned upright is in the stored frame: not proposed.
+    MachineText.objects.filter(pk=mt.pk).update(orientation=None)
+    assert redaction_proposal(att, redaction_frame(att)) == []
+    page = borrower_client.get(reverse("attachment_redact", args=[att.pk])).content.decode()
+    assert 'name="box"' not in page and "has not been read yet" in page
+
+
+def test_a_photo_whose_exif_cannot_be_read_is_refused_in_words(case, borrower, borrower_client, english,
+                                                               monkeypatch):
+    """Which way up the page shows it is not known: a box might not land where the user sees it."""
+    att = _image_entry(case, borrower, _png(Image.new("RGB", (40, 30), "white")))
+    monkeypatch.setattr(orientation, "of", lambda img: None)
     response = borrower_client.get(reverse("attachment_redact", args=[att.pk]))
-    assert response.status_code == 302 and any("stored turned" in m for m in _messages(response))
+    assert response.status_code == 302 and any("EXIF block cannot be read" in m for m in _messages(response))
     response = borrower_client.post(reverse("attachment_redact", args=[att.pk]), {"box": ["0,0,10,10"]})
-    assert response.status_code == 302 and any("stored turned" in m for m in _messages(response))
+    assert response.status_code == 302 and any("EXIF block cannot be read" in m for m in _messages(response))
     with pytest.raises(RedactionRefused):
         redacted_copy_create(attachment=att, actor=borrower, boxes=[])
     assert not Derivative.objects.filter(purpose="redacted").exists()
     borrower.language = "zh-hans"
     borrower.save(update_fields=["language"])
     response = borrower_client.get(reverse("attachment_redact", args=[att.pk]))
-    assert any("按 EXIF 方向旋转存放" in m for m in _messages(response))
-    # Upright (orientation 1) is redacted as before.
-    exif[0x0112] = 1
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), "white").save(out, "JPEG", exif=exif.tobytes())
-    upright = _image_entry(case, borrower, out.getvalue(), "照片2.jpg")
-    assert borrower_client.get(reverse("attachment_redact", args=[upright.pk])).status_code == 200
+    assert any("EXIF 信息无法读取" in m for m in _messages(response))
+    borrower.language = "zh-hant"
+    borrower.save(update_fields=["language"])
+    response = borrower_client.get(reverse("attachment_redact", args=[att.pk]))
+    assert any("EXIF 資訊無法讀取" in m for m in _messages(response))
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
@@ -412,3 +467,4 @@ def test_a_duration_lost_between_the_two_doors_is_recorded_on_the_next_run(case,
     assert CustodyEvent.objects.filter(action="attachment.duration").count() == 1
     playable_copy_make(att.pk)
     assert CustodyEvent.objects.filter(action="attachment.duration").count() == 1
+
