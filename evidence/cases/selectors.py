@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from evidence.custody.snapshots import entry_snapshot
 from evidence.lib.labels import format_duration
-from evidence.store.crypto import DecryptionError
+from evidence.store.crypto import DecryptionError, blind_index
 from evidence.lib import ocr, redaction
 from evidence.custody.actions import Action
 from evidence.models import Attachment, Case, CustodyEvent, Derivative, Entry, MachineText, WitnessSubmission
@@ -246,18 +246,31 @@ def entry_versions(entry: Entry) -> list[dict]:
 # --------------------------------------------------------------------------- redacted copies
 
 
-def redaction_contacts(case: Case) -> tuple[list[str], list[str]]:
-    """(numbers to keep visible, third parties' names to hide) for a case's redacted copies.
+def redaction_contacts(case: Case, lines: list[ocr.Line]) -> tuple[list[str], list[str]]:
+    """(numbers to keep visible, third parties' names to hide) for a redacted copy of a
+    screenshot whose text is `lines`.
 
     Kept: the collector's numbers (the case's list and every number its entries were called or
     texted from): they are the evidence. Hidden: the names of the people the collector
-    contacted (entries' "person contacted") and of the witnesses who wrote in."""
+    contacted (entries' "person contacted") and of the witnesses who wrote in.
+
+    The entries' numbers are not decrypted: each number the OCR found is looked up by its blind
+    index (Entry.number_index, indexed), so the work follows the screenshot, not the size of the
+    case. Only third-party contacts carry a person's name (the entry form asks for it on no
+    other kind): only those are read."""
     keep = [line.strip() for line in (case.collector_numbers or "").splitlines() if line.strip()]
+    found = {}
+    for number in redaction.numbers_in(lines):
+        index = blind_index(case.owner_id, number)
+        if index:
+            found.setdefault(index, []).append(number)
+    for index in Entry.objects.filter(case=case, number_index__in=list(found)).values_list(
+            "number_index", flat=True).distinct():
+        keep.extend(found[index])
     names = []
-    for entry in Entry.objects.filter(case=case).select_related("case"):
+    for entry in Entry.objects.filter(case=case, kind=Entry.Kind.THIRD_PARTY).select_related("case").only(
+            "id", "case", "contact_name"):
         try:
-            if entry.number:
-                keep.append(entry.number)
             if entry.contact_name:
                 names.append(entry.contact_name)
         except DecryptionError:
@@ -288,7 +301,7 @@ def redaction_proposal(attachment: Attachment, frame: redaction.Frame | None = N
     if mt is None:
         return []
     lines = [ocr.Line(*row) for row in json.loads(mt.boxes or "[]")]
-    keep, names = redaction_contacts(attachment.case)
+    keep, names = redaction_contacts(attachment.case, lines)
     return redaction.propose(lines, keep_numbers=keep, names=names)
 
 

@@ -111,6 +111,11 @@ def _span_box(line: ocr.Line, start: int, end: int, why: str) -> Box:
     return Box(max(line.x0 - 2, x0), line.y0 - 2, min(line.x1 + 2, x1), line.y1 + 2, why)
 
 
+def numbers_in(lines: list[ocr.Line]) -> list[str]:
+    """The personal numbers the lines show, as printed (the ones `propose` covers unless kept)."""
+    return [m.group(0) for line in lines for m in PERSONAL_NUMBER.finditer(line.text)]
+
+
 def propose(lines: list[ocr.Line], *, keep_numbers=(), names=()) -> list[Box]:
     """The boxes to black out: every phone number not among `keep_numbers` (the collector's)
     and every occurrence of a name in `names` (third parties the case records)."""

@@ -468,3 +468,43 @@ def test_a_duration_lost_between_the_two_doors_is_recorded_on_the_next_run(case,
     playable_copy_make(att.pk)
     assert CustodyEvent.objects.filter(action="attachment.duration").count() == 1
 
+
+def test_the_redact_page_does_not_read_the_whole_case(case, borrower, borrower_client, screenshot, monkeypatch):
+    """The collector's numbers are looked up by their blind index and only third-party contacts
+    are read for names: the page's queries and decryptions do not grow with the case."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evidence.models import Entry
+    from evidence.store import fields
+
+    att, _ = screenshot
+    url = reverse("attachment_redact", args=[att.pk])
+    real = fields.decrypt_text
+
+    def measure():
+        decrypted = []
+
+        def counting(**kwargs):
+            decrypted.append(kwargs["table"])
+            return real(**kwargs)
+
+        monkeypatch.setattr(fields, "decrypt_text", counting)
+        with CaptureQueriesContext(connection) as queries:
+            page = borrower_client.get(url).content.decode()
+        monkeypatch.setattr(fields, "decrypt_text", real)
+        # The same proposal as ever: the third party's number and name, not the collector's.
+        assert page.count('name="box"') == 2
+        return len(queries), decrypted.count(Entry._meta.db_table)
+
+    def add_calls(n, start):
+        for i in range(start, start + n):
+            entry_create(case=case, actor=borrower, kind="call", occurred_at=timezone.now(), direction="incoming",
+                         call_outcome="missed", number=f"1370000{i:04d}", content="催收")
+
+    add_calls(5, 0)
+    measure()  # the first view also looks the session and keys up
+    small = measure()
+    add_calls(45, 5)
+    assert measure() == small
+    assert small[1] <= 2  # the third-party contact's name (and nothing of the 50 calls)
