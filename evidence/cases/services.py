@@ -399,6 +399,9 @@ def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Deriv
     it. Raises RedactionRefused."""
     if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
         raise RedactionRefused("type")
+    # The stored width and height (the header's, kept at upload) refuse an image too large
+    # before its file is decrypted; redaction._open's check of the header is the one that
+    # counts, since a row's stored size can be missing.
     if redaction.too_large(attachment.width, attachment.height):
         raise RedactionRefused("pixels")
     data = _intact_original(attachment)
