@@ -14,9 +14,15 @@ Each day also keeps, in a second small sealed column (`brief`), how many finding
 has there and over how many entries: the statistics page and the case page's summary show
 only these counts (`rule_counts`) and never open the findings themselves.
 
-The one rule that looks across days (US-7IN7, `Rule.needs`) is re-run over the whole case
-at every read, but only over the facts it reads (the collector's calls), which each day
-keeps sealed beside its findings: no entry is read or decrypted for it.
+A rule that looks across a window of days (US-7IN7's 7, `engine.window_days`) promises that
+how many of its findings start on a day, and which of that day's entries are in one, depend
+only on the days within the window on either side. So each day also keeps those two numbers
+for it, a change on day D counts again D-6 … D+6 (reading D-12 … D+12), and the statistics
+page sums them like a per-day rule's. Its findings themselves can span more days (windows
+that overlap are one finding), so where they are listed (`findings`) it is re-run over the
+facts it reads (the collector's calls), which each day keeps sealed beside its findings: no
+entry is read or decrypted for it. A rule marked neither way is re-run over those facts
+everywhere: the safe default.
 
 Everything the days were counted under — the rule set, the time zone, the case's answers
 (usurious debt, a police warning, consent to night contacts) and the rules' own code — is
