@@ -373,9 +373,11 @@ def touch(case: Case, days: set[date]) -> None:
     # A window rule's counts of the days around a changed day may move too (`_reach`).
     reach = _reach(RULE_SETS[case.rule_set])
     marked = {day + timedelta(days=n) for day in days for n in range(-reach, reach + 1)}
-    for day in marked:
-        if not FindingDay.objects.filter(case=case, day=day).update(changes=F("changes") + 1):
-            FindingDay.objects.create(case=case, day=day, changes=1, counted=0)
+    rows = FindingDay.objects.filter(case=case, day__in=marked)
+    kept_days = set(rows.values_list("day", flat=True))
+    rows.update(changes=F("changes") + 1)
+    FindingDay.objects.bulk_create([FindingDay(case=case, day=day, changes=1, counted=0)
+                                    for day in marked - kept_days])
     if len(days) <= COUNT_AT_ONCE:
         counted = dict(FindingDay.objects.filter(case=case, day__in=marked).values_list("day", "changes"))
         with keys_scope():
