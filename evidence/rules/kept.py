@@ -374,10 +374,10 @@ def touch(case: Case, days: set[date]) -> None:
     reach = _reach(RULE_SETS[case.rule_set])
     marked = {day + timedelta(days=n) for day in days for n in range(-reach, reach + 1)}
     rows = FindingDay.objects.filter(case=case, day__in=marked)
-    kept_days = set(rows.values_list("day", flat=True))
-    rows.update(changes=F("changes") + 1)
-    FindingDay.objects.bulk_create([FindingDay(case=case, day=day, changes=1, counted=0)
-                                    for day in marked - kept_days])
+    if rows.update(changes=F("changes") + 1) < len(marked):
+        kept_days = set(rows.values_list("day", flat=True))
+        FindingDay.objects.bulk_create([FindingDay(case=case, day=day, changes=1, counted=0)
+                                        for day in marked - kept_days])
     if len(days) <= COUNT_AT_ONCE:
         counted = dict(FindingDay.objects.filter(case=case, day__in=marked).values_list("day", "changes"))
         with keys_scope():
