@@ -2,6 +2,7 @@
 any sequence of changes through the services, the kept counters and findings equal a count
 of the case and a run of the rules from scratch, and the statistics built from them equal
 those of the same entries counted in hand."""
+import dataclasses
 import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -403,3 +404,20 @@ def test_a_change_on_one_day_counts_again_the_days_whose_7_day_window_covers_it(
     services.entry_update(entry=entry, actor=borrower, occurred_at=eighth.occurred_at + timedelta(days=7))
     assert us7in7_counts(case, edge[-6]) is None and us7in7_counts(case, edge[6]) is None
     assert "US-7IN7" not in {f.rule_id for f in assert_kept_equal_a_recount(case)}
+
+
+def test_a_rule_marked_neither_per_day_nor_per_window_is_run_over_the_whole_case(case, borrower, monkeypatch):
+    """The safe default: US-7IN7 without its `window_days` mark is re-run over the facts every
+    day keeps, on the statistics page too, and its findings still equal a run from scratch."""
+    seven = next(r for r in RULE_SETS["us"] if r.id == "US-7IN7")
+    unmarked = dataclasses.replace(seven, check=lambda events, ctx: seven.check(events, ctx))
+    assert unmarked.window is None and not unmarked.per_day
+    monkeypatch.setitem(RULE_SETS, "us", tuple(unmarked if r.id == "US-7IN7" else r for r in RULE_SETS["us"]))
+    services.case_update(case=case, actor=borrower, rule_set="us", time_zone="America/New_York")
+    made = [services.entry_create(case=case, actor=borrower, kind="call", direction="incoming", number="95188",
+                                  occurred_at=datetime(2026, 3, 5 + 3 * (i % 3), 23, 50 - i, tzinfo=NEW_YORK))[0]
+            for i in range(9)]
+    assert "US-7IN7" in {f.rule_id for f in assert_kept_equal_a_recount(case)}
+    entry = Entry.objects.select_related("case").get(pk=made[0].pk)
+    services.entry_update(entry=entry, actor=borrower, occurred_at=made[0].occurred_at + timedelta(days=7))
+    assert_kept_equal_a_recount(case)
