@@ -21,9 +21,9 @@ class CaseFindings(models.Model):
 
 
 class FindingDay(models.Model):
-    """The findings of one local day of a case (the rules that count per day), and the facts
-    the rules that look across days read, sealed with the owner's key: they rest on case text
-    (a contact's relation says whether they are a third party).
+    """The findings of one local day of a case (the rules that count per day), the counts of
+    the rules that look across a window of days, and the facts those read, sealed with the
+    owner's key: they rest on case text (a contact's relation says whether they are a third party).
 
     `changes` counts the changes of entries on this day; `counted` is the value of `changes`
     the sealed findings were counted at. A day whose two differ is counted again from its
@@ -34,8 +34,8 @@ class FindingDay(models.Model):
     changes = models.PositiveIntegerField(default=0)
     counted = models.PositiveIntegerField(default=0)
     sealed = models.BinaryField(default=b"")
-    # Sealed too: how many findings of each per-day rule, over how many entries, and the facts
-    # the rules across days read (what the statistics page needs, without the findings).
+    # Sealed too: how many findings of each rule kept per day or per window start on this day,
+    # over how many of its entries (all the statistics page needs, without the findings).
     brief = models.BinaryField(default=b"")
 
     class Meta:

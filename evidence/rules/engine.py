@@ -251,6 +251,11 @@ class Rule:
         return getattr(self.check, "per_day", False)
 
     @property
+    def window(self) -> int | None:
+        """For a rule that looks across a window of days (`window_days`): how many days."""
+        return getattr(self.check, "window", None)
+
+    @property
     def needs(self) -> Callable[[Event], bool] | None:
         """For a rule that looks across days: the events it reads (None: all of them)."""
         return getattr(self.check, "needs", None)
@@ -396,10 +401,17 @@ def per_day(check: Check) -> Check:
     return check
 
 
-def across_days(needs: Callable[[Event], bool]) -> Callable[[Check], Check]:
-    """Marks a check that looks across days (a 7-day window): `needs` says which events it
-    reads at all, so the kept findings keep only those to re-run it over."""
+def window_days(days: int, *, needs: Callable[[Event], bool] | None = None) -> Callable[[Check], Check]:
+    """Marks a check that looks across a window of `days` local days (US-7IN7's 7), with this
+    promise: every hit has a day (`when`, one of its events' days), and for any local day D,
+    how many hits start on D and which of D's events are in a hit are decided by the events
+    of days D-(days-1) … D+(days-1) alone, whatever the other days hold. A hit itself may
+    span more (overlapping windows merged). The kept findings (evidence.rules.kept) then
+    count it per day, a change on day D counting again the days D-(days-1) … D+(days-1).
+    `needs` says which events it reads at all (None: all), which the kept days keep for
+    re-running it where its findings themselves are shown."""
     def mark(check: Check) -> Check:
+        check.window = days
         check.needs = needs
         return check
 

@@ -14,9 +14,15 @@ Each day also keeps, in a second small sealed column (`brief`), how many finding
 has there and over how many entries: the statistics page and the case page's summary show
 only these counts (`rule_counts`) and never open the findings themselves.
 
-The one rule that looks across days (US-7IN7, `Rule.needs`) is re-run over the whole case
-at every read, but only over the facts it reads (the collector's calls), which each day
-keeps sealed beside its findings: no entry is read or decrypted for it.
+A rule that looks across a window of days (US-7IN7's 7, `engine.window_days`) promises that
+how many of its findings start on a day, and which of that day's entries are in one, depend
+only on the days within the window on either side. So each day also keeps those two numbers
+for it, a change on day D counts again D-6 … D+6 (reading D-12 … D+12), and the statistics
+page sums them like a per-day rule's. Its findings themselves can span more days (windows
+that overlap are one finding), so where they are listed (`findings`) it is re-run over the
+facts it reads (the collector's calls), which each day keeps sealed beside its findings: no
+entry is read or decrypted for it. A rule marked neither way is re-run over those facts
+everywhere: the safe default.
 
 Everything the days were counted under — the rule set, the time zone, the case's answers
 (usurious debt, a police warning, consent to night contacts) and the rules' own code — is
@@ -89,9 +95,11 @@ def basis(case: Case, ctx: CaseContext) -> str:
 # --------------------------------------------------------------------------- one day
 
 
-def _day_data(events: list[Event], rules, ctx: CaseContext) -> dict:
+def _day_data(events: list[Event], rules, ctx: CaseContext, windowed: dict | None = None) -> dict:
     """One local day's kept findings: those of the per-day rules over its (dated, live) events,
-    and the facts the rules across days read. Entry ids are kept once and referred to."""
+    the facts the rules across days read, and the counts of every rule kept per day or per
+    window (`windowed`: the window rules' counts of this day, `_window_counts`). Entry ids are
+    kept once and referred to."""
     ids, refs = [], {}
 
     def ref(entry_id):
@@ -114,7 +122,35 @@ def _day_data(events: list[Event], rules, ctx: CaseContext) -> dict:
         n[0] += 1
         n[1].update(refs)
     counts = {rule_id: [n, len(refs)] for rule_id, (n, refs) in counts.items()}
-    return {"i": ids, "f": found, "k": facts, "n": counts} if found or facts else {}
+    counts.update(windowed or {})
+    return {"i": ids, "f": found, "k": facts, "n": counts} if found or facts or counts else {}
+
+
+def _window_counts(rules, events: list[Event], ctx: CaseContext) -> dict[date, dict[str, list]]:
+    """Per local day, each window rule's [hits starting that day, that day's entries in a hit],
+    from one run over `events`: exact for every day whose reach (`_reach`) `events` hold whole,
+    as `engine.window_days` promises. Each entry is counted on its own day only, so the days'
+    counts add up to the rule's distinct entries."""
+    windowed = [r for r in rules if r.window]
+    if not windowed:
+        return {}
+    day_of = {e.id: e.day for e in events}
+    counted: dict[date, dict[str, list]] = {}
+
+    def slot(day, rule_id):
+        return counted.setdefault(day, {}).setdefault(rule_id, [0, set()])
+
+    for f in run(windowed, (), ctx, events=events):
+        slot(f.when, f.rule_id)[0] += 1
+        for entry_id in f.entry_ids:
+            slot(day_of[entry_id], f.rule_id)[1].add(entry_id)
+    return {day: {rule_id: [n, len(ids)] for rule_id, (n, ids) in by_rule.items()}
+            for day, by_rule in counted.items()}
+
+
+def _reach(rules) -> int:
+    """How many days on either side of a change the window rules' counts may move."""
+    return max((r.window - 1 for r in rules if r.window), default=0)
 
 
 def _facts_row(f: Facts) -> list:
@@ -139,9 +175,10 @@ def _seal_one(case: Case, day: date, part: str, data: dict) -> bytes:
 
 
 def _seal(case: Case, day: date, data: dict) -> dict:
-    """A day's kept data as its two sealed columns: the findings, and their counts with the facts."""
-    return {"sealed": _seal_one(case, day, "sealed", {"i": data["i"], "f": data["f"]}),
-            "brief": _seal_one(case, day, "brief", {"k": data["k"], "n": data["n"]})}
+    """A day's kept data as its two sealed columns: the findings with the facts the rules
+    across days read, and the counts per rule (all the statistics page opens)."""
+    return {"sealed": _seal_one(case, day, "sealed", {"i": data["i"], "f": data["f"], "k": data["k"]}),
+            "brief": _seal_one(case, day, "brief", {"n": data["n"]})}
 
 
 def _open(case: Case, day: date, part: str, sealed) -> dict:
@@ -160,21 +197,27 @@ def _by_day(events: list[Event], wanted=None) -> dict[date, list[Event]]:
 
 
 def _count_days(case: Case, ctx: CaseContext, days) -> dict[date, dict]:
-    """Count these local days again from their entries."""
+    """Count these local days again from their entries, and from those of the days around
+    them that the window rules look at (`_reach`)."""
     zone, days = ctx.time_zone, sorted(days)
-    if len(days) <= COUNT_AT_ONCE:
-        events = []
-        for day in days:
-            start = datetime.combine(day, time.min, zone) - _MARGIN
-            end = datetime.combine(day + timedelta(days=1), time.min, zone) + _MARGIN
-            events += [e for e in timeline(facts_for_case(case, start=start, end=end), zone) if e.day == day]
-    else:  # one read over the span of the days (an import's)
-        start = datetime.combine(days[0], time.min, zone) - _MARGIN
-        end = datetime.combine(days[-1] + timedelta(days=1), time.min, zone) + _MARGIN
-        events = timeline(facts_for_case(case, start=start, end=end), zone)
     rules = RULE_SETS[case.rule_set]
+    reach = timedelta(days=_reach(rules))
+    spans: list[list[date]] = []  # [first, last] local days to read, apart and in order
+    for day in days:
+        if spans and day - reach <= spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = day + reach
+        else:
+            spans.append([day - reach, day + reach])
+    if len(spans) > COUNT_AT_ONCE:  # one read over the span of the days (an import's)
+        spans = [[spans[0][0], spans[-1][1]]]
+    events = []
+    for first, last in spans:
+        start = datetime.combine(first, time.min, zone) - _MARGIN
+        end = datetime.combine(last + timedelta(days=1), time.min, zone) + _MARGIN
+        events += [e for e in timeline(facts_for_case(case, start=start, end=end), zone) if first <= e.day <= last]
     grouped = _by_day(events, set(days))
-    return {day: _day_data(grouped.get(day, []), rules, ctx) for day in days}
+    windowed = _window_counts(rules, events, ctx)
+    return {day: _day_data(grouped.get(day, []), rules, ctx, windowed.get(day)) for day in days}
 
 
 def _store(case: Case, counted: dict[date, int], datas: dict[date, dict]) -> None:
@@ -227,28 +270,27 @@ def findings(case: Case) -> list[Finding]:
 def rule_counts(case: Case) -> list[tuple[str, int, int]]:
     """(rule id, findings, entries they rest on) per rule with findings, in rule order: what
     `findings` would give, counted, from the days' counts without opening their findings."""
+    rules = RULE_SETS[case.rule_set]
+    rerun = {r.id for r in rules if not r.per_day and not r.window}  # run over their facts, in "sealed"
     with keys_scope():
-        ctx, days = _kept_days(case, ("brief",))
+        ctx, days = _kept_days(case, ("brief", "sealed") if rerun else ("brief",))
         if ctx is None:  # counted again just now: `days` are the findings
-            return counts_of(days, RULE_SETS[case.rule_set])
+            return counts_of(days, rules)
         totals: dict[str, list] = {}
-        wide_facts = []
         for _day, data in days:
             for rule_id, (n, entries) in data["n"].items():
                 total = totals.setdefault(rule_id, [0, 0])
                 total[0] += n
-                total[1] += entries  # a per-day rule's entries are each on one day: no entry twice
-            wide_facts += data["k"]
+                total[1] += entries  # each entry is counted on its own day only: no entry twice
         out = []
         wide = None
-        for rule in RULE_SETS[case.rule_set]:
-            if rule.per_day:
-                if rule.id in totals:
-                    out.append((rule.id, *totals[rule.id]))
-            else:
+        for rule in rules:
+            if rule.id in rerun:
                 if wide is None:
-                    wide = timeline([_facts(row) for row in wide_facts], ctx.time_zone)
+                    wide = timeline([_facts(row) for _day, data in days for row in data["k"]], ctx.time_zone)
                 out += counts_of(run([rule], (), ctx, events=wide), [rule])
+            elif rule.id in totals:
+                out.append((rule.id, *totals[rule.id]))
         return out
 
 
@@ -301,8 +343,10 @@ def rebuild(case: Case, *, ctx: CaseContext | None = None, facts: list[Facts] | 
         if facts is None:
             facts = facts_for_case(case)
         rules = RULE_SETS[case.rule_set]
-        datas = [(day, _day_data(events, rules, ctx))
-                 for day, events in sorted(_by_day(timeline(facts, ctx.time_zone)).items())]
+        events = timeline(facts, ctx.time_zone)
+        windowed = _window_counts(rules, events, ctx)
+        datas = [(day, _day_data(day_events, rules, ctx, windowed.get(day)))
+                 for day, day_events in sorted(_by_day(events).items())]
         datas = [(day, data) for day, data in datas if data]
         FindingDay.objects.filter(case=case).delete()
         FindingDay.objects.bulk_create([FindingDay(case=case, day=day, **_seal(case, day, data))
@@ -326,10 +370,15 @@ def touch(case: Case, days: set[date]) -> None:
     ctx = CaseContext.for_case(case)
     if CaseFindings.objects.filter(case=case).values_list("basis", flat=True).first() != basis(case, ctx):
         return
-    for day in days:
-        if not FindingDay.objects.filter(case=case, day=day).update(changes=F("changes") + 1):
-            FindingDay.objects.create(case=case, day=day, changes=1, counted=0)
+    # A window rule's counts of the days around a changed day may move too (`_reach`).
+    reach = _reach(RULE_SETS[case.rule_set])
+    marked = {day + timedelta(days=n) for day in days for n in range(-reach, reach + 1)}
+    rows = FindingDay.objects.filter(case=case, day__in=marked)
+    if rows.update(changes=F("changes") + 1) < len(marked):
+        kept_days = set(rows.values_list("day", flat=True))
+        FindingDay.objects.bulk_create([FindingDay(case=case, day=day, changes=1, counted=0)
+                                        for day in marked - kept_days])
     if len(days) <= COUNT_AT_ONCE:
-        counted = dict(FindingDay.objects.filter(case=case, day__in=days).values_list("day", "changes"))
+        counted = dict(FindingDay.objects.filter(case=case, day__in=marked).values_list("day", "changes"))
         with keys_scope():
-            _store(case, counted, _count_days(case, ctx, days))
+            _store(case, counted, _count_days(case, ctx, marked))

@@ -11,7 +11,7 @@ from datetime import time
 
 from .engine import (
     CLAIMED_COURT, CLAIMED_LAWYER, CLAIMED_POLICE, FAKE_LEGAL_DOC, INSULT, OBSCENE, REPEATED, THREAT, Hit,
-    Rule, Source, Summary, across_days, daily, local_time_outside, plus_days, reaches_others, tagged,
+    Rule, Source, Summary, daily, local_time_outside, plus_days, reaches_others, tagged, window_days,
 )
 
 RULE_SET = "us"
@@ -75,7 +75,7 @@ _AFTER_CONVERSATION = {
 }
 
 
-@across_days(lambda e: e.attempt)  # it reads the collector's calls only
+@window_days(7, needs=lambda e: e.attempt)  # it reads the collector's calls only
 def _seven_in_seven(events, ctx) -> list[Hit]:
     """12 CFR 1006.14(b)(2)(i), both prongs, over the collector's calls in local days.
 

@@ -2,6 +2,7 @@
 any sequence of changes through the services, the kept counters and findings equal a count
 of the case and a run of the rules from scratch, and the statistics built from them equal
 those of the same entries counted in hand."""
+import dataclasses
 import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,11 +21,15 @@ from tests.conftest import make_upload
 from tests.imports import samples
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
 NUMBERS = ["13800000001", "13800000002", "95188", ""]
 NAMES = ["妈妈", "李阿姨", " 李阿姨 ", "", "王 经理"]
 KINDS = ["call", "sms", "visit", "third_party", "post", "other"]
 # Busy days on both sides of 2026-01-30, when the banking association's guideline (CN-FREQ-ATTEMPTS) took effect.
 FORTNIGHT = datetime(2026, 1, 24, tzinfo=SHANGHAI)
+# US cases: fortnights across New York's clock changes (2026-03-08 forward, 2026-11-01 back).
+SPRING_FORWARD = datetime(2026, 3, 1, tzinfo=NEW_YORK)
+FALL_BACK = datetime(2026, 10, 25, tzinfo=NEW_YORK)
 
 
 def kept_counts(case):
@@ -36,8 +41,10 @@ def from_scratch(case):
     return {k: v for k, v in tally.recount(case).items() if v}
 
 
-def random_fields(rng, start=datetime(2026, 1, 1, tzinfo=SHANGHAI), days=120):
-    kind = rng.choice(KINDS)
+def random_fields(rng, start=datetime(2026, 1, 1, tzinfo=SHANGHAI), days=120, calls=0.0):
+    """`calls`: the share of the collector's calls, beyond the kinds' even chances (US-7IN7's
+    windows need many)."""
+    kind = "call" if calls and rng.random() < calls else rng.choice(KINDS)
     fields = {
         "kind": kind,
         # Around midnight and the permitted hours' edges in Shanghai, over ~4 months (day and week
@@ -81,14 +88,14 @@ def assert_kept_equal_a_recount(case):
     return scratch
 
 
-def random_backup(rng) -> bytes:
+def random_backup(rng, start=FORTNIGHT) -> bytes:
     """A few calls (every type) or SMS from the collectors over the same fortnight, or a burst
     of calls on one day (more than 6 in a day, more than 7 in 7 days)."""
     burst = rng.random() < 0.4
     day = rng.randrange(14)
 
     def when():
-        return int((FORTNIGHT + timedelta(days=day if burst else rng.randrange(14),
+        return int((start + timedelta(days=day if burst else rng.randrange(14),
                                                                       hours=rng.choice([0, 7, 8, 12, 21, 22, 23]),
                                                                       minutes=rng.randrange(60))).timestamp() * 1000)
     n = rng.randrange(7, 12) if burst else rng.randrange(1, 12)
@@ -100,30 +107,50 @@ def random_backup(rng) -> bytes:
                                for _ in range(n)])
 
 
-def random_case_change(rng) -> dict:
+def random_case_change(rng, start=FORTNIGHT) -> dict:
     change = rng.choice(["time_zone", "rule_set", "debt_usurious", "police_warned_at", "consented_night_contact"])
     value = {
         "time_zone": lambda: rng.choice(["Asia/Shanghai", "America/New_York", "Asia/Hong_Kong", ""]),
         "rule_set": lambda: rng.choice(["cn", "us"]),
         "debt_usurious": lambda: rng.random() < 0.5,
-        "police_warned_at": lambda: rng.choice([None, FORTNIGHT + timedelta(days=rng.randrange(-3, 14),
+        "police_warned_at": lambda: rng.choice([None, start + timedelta(days=rng.randrange(-3, 14),
                                                                            hours=rng.randrange(24))]),
         "consented_night_contact": lambda: rng.random() < 0.5,
     }[change]()
     return {change: value}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_kept_counters_and_findings_equal_a_recount_after_random_changes(case, borrower, seed):
+def moved_across_a_window_edge(rng, entry, zone) -> datetime:
+    """A new time for a call: 6 or 7 days away (just inside or outside US-7IN7's window), or
+    just across local midnight (onto the next or the previous day)."""
+    local = entry.occurred_at.astimezone(zone)
+    if rng.random() < 0.6:
+        return local + timedelta(days=rng.choice([-7, -6, 6, 7]))
+    midnight = datetime.combine(local.date() + timedelta(days=rng.choice([0, 1])), datetime.min.time(), zone)
+    return midnight + timedelta(minutes=rng.choice([-1, 1]))
+
+
+@pytest.mark.parametrize("seed, rule_set, start", [
+    (1, "cn", FORTNIGHT), (2, "cn", FORTNIGHT), (3, "cn", FORTNIGHT),
+    (4, "us", SPRING_FORWARD), (5, "us", FALL_BACK), (6, "us", SPRING_FORWARD),
+])
+def test_the_kept_counters_and_findings_equal_a_recount_after_random_changes(case, borrower, seed, rule_set, start):
     """Creates, edits, trashes, restores, imports, witness acceptances and rejections, and
     changes of the case's time zone, rule set, debt, police warning and consent, in random
     order over one busy fortnight (so the per-day frequency rules and US-7IN7 fire): after
-    every step the kept counters and findings equal a recount and a run of the rules."""
+    every step the kept counters and findings equal a recount and a run of the rules.
+
+    The US cases start in New York over a clock change, with calls dense enough for
+    US-7IN7's 7-day windows, and calls moved to a window's edge (6 or 7 days away) or across
+    local midnight."""
     rng = random.Random(seed)
+    us = rule_set == "us"
+    if us:
+        services.case_update(case=case, actor=borrower, rule_set="us", time_zone="America/New_York")
     entries = []
     link = witness.witness_link_create(case=case, actor=borrower, name="妈妈",
                                        expires_at=datetime.now(SHANGHAI) + timedelta(days=1), max_submissions=100)
-    ops, found = [], set()
+    ops, found, spans = [], set(), set()
     for _step in range(70):
         op = rng.random()
         live = [e for e in entries if e.trashed_at is None]
@@ -133,11 +160,18 @@ def test_the_kept_counters_and_findings_equal_a_recount_after_random_changes(cas
             services.case_update(case=case, actor=borrower, rule_set="us" if case.rule_set == "cn" else "cn")
         elif op < 0.4 or not entries:
             ops.append("create")
-            entries.append(services.entry_create(case=case, actor=borrower, **random_fields(rng, FORTNIGHT, 14))[0])
+            entries.append(services.entry_create(case=case, actor=borrower,
+                                                 **random_fields(rng, start, 14, calls=0.5 if us else 0))[0])
+        elif us and op < 0.5 and (calls := [e for e in live if e.kind == "call"]):
+            ops.append("move")
+            entry = Entry.objects.select_related("case").get(pk=rng.choice(calls).pk)
+            services.entry_update(entry=entry, actor=borrower,
+                                  occurred_at=moved_across_a_window_edge(rng, entry, ZoneInfo(case.zone_name())))
+            entries = [entry if e.pk == entry.pk else e for e in entries]
         elif op < 0.58 and live:
             ops.append("edit")
             entry = Entry.objects.select_related("case").get(pk=rng.choice(live).pk)
-            changes = random_fields(rng, FORTNIGHT, 14)
+            changes = random_fields(rng, start, 14)
             keep = rng.sample(sorted(changes), rng.randrange(1, len(changes) + 1))
             services.entry_update(entry=entry, actor=borrower, **{k: changes[k] for k in keep})
             entries[entries.index(next(e for e in entries if e.pk == entry.pk))] = entry
@@ -154,14 +188,14 @@ def test_the_kept_counters_and_findings_equal_a_recount_after_random_changes(cas
         elif op < 0.82:
             ops.append("import")
             backup = imports.stage(case=case, actor=borrower,
-                                   upload=make_upload(borrower, "calls.xml", random_backup(rng)))
+                                   upload=make_upload(borrower, "calls.xml", random_backup(rng, start)))
             imports.backup_import(backup=backup, actor=borrower)
         elif op < 0.9:
             ops.append("witness")
             sub = witness.witness_submission_create(
                 link=link, ip="127.0.0.1", user_agent="t", name=rng.choice(NAMES[:2]), consent=True,
                 relation=rng.choice(["妈妈", "担保人", "同事", "my wife"]),
-                contacted_at=FORTNIGHT + timedelta(days=rng.randrange(14), hours=rng.choice([12, 23])),
+                contacted_at=start + timedelta(days=rng.randrange(14), hours=rng.choice([12, 23])),
                 time_precision=rng.choice(["exact", "day"]), collector_number=rng.choice(NUMBERS), told="说我欠钱")
             assert_kept_equal_a_recount(case)  # pending: not part of the case yet
             if rng.random() < 0.7:
@@ -170,14 +204,20 @@ def test_the_kept_counters_and_findings_equal_a_recount_after_random_changes(cas
                 witness.witness_submission_reject(submission=sub, actor=borrower, reason="不认识")
         else:
             ops.append("case")
-            services.case_update(case=case, actor=borrower, **random_case_change(rng))
-        found |= {f.rule_id for f in assert_kept_equal_a_recount(case)}
+            services.case_update(case=case, actor=borrower, **random_case_change(rng, start))
+        scratch = assert_kept_equal_a_recount(case)
+        found |= {f.rule_id for f in scratch}
+        # US-7IN7's calls over more than one day: its windows at work, not a busy day alone.
+        spans |= {f.summary["en"].split(":")[0] for f in scratch if f.rule_id == "US-7IN7" and " to " in f.summary["en"]
+                  and len(set(f.summary["en"].split(":")[0].split(" to "))) == 2}
     assert kept_counts(case)["entries"] == Entry.objects.filter(case=case, trashed_at__isnull=True,
                                                                 witness_pending=False).count()
     # The steps did what they say: every kind of change happened, and findings of both rule sets.
     assert {"create", "edit", "trash", "restore", "import", "witness", "case"} <= set(ops), ops
     assert {"CN-HOURS", "CN-THIRD-PARTY", "US-HOURS", "US-7IN7"} <= found, found
     assert found & {"CN-FREQ-ATTEMPTS", "CN-FREQ-ANSWERED"}, found
+    if us:
+        assert "move" in ops and spans, (ops, spans)
 
 
 def test_imports_and_witness_decisions_are_counted(case, borrower):
@@ -316,3 +356,68 @@ def test_the_kept_days_hold_no_case_text_and_open_only_where_they_were_sealed(ca
     forget_cached_stats()
     with pytest.raises(Exception, match="(?i)decrypt"):
         kept.findings(case)
+
+
+def us7in7_counts(case, day):
+    """[findings starting on `day`, that day's entries in one] of US-7IN7, as the day keeps them."""
+    row = FindingDay.objects.filter(case=case, day=day).first()
+    return kept._open(case, day, "brief", row.brief).get("n", {}).get("US-7IN7") if row and row.brief else None
+
+
+def test_a_change_on_one_day_counts_again_the_days_whose_7_day_window_covers_it(case, borrower):
+    """US-7IN7 is kept per day: one more call on day D (in New York, the window across the
+    spring clock change) makes D-6 … D+6 one run of more than 7 calls, so the counts kept on
+    D-6 and on D+6 change with it; D-7 and D+7, outside every window holding D, are not
+    counted again. Moving the call 7 days on (just outside the window) undoes it."""
+    services.case_update(case=case, actor=borrower, rule_set="us", time_zone="America/New_York")
+    d = datetime(2026, 3, 5, tzinfo=NEW_YORK)  # D+6 is 2026-03-11, after the clocks went forward on 03-08
+
+    def calls(offset, n, hour=23, minute=50):
+        return [services.entry_create(case=case, actor=borrower, kind="call", direction="incoming", number="95188",
+                                      occurred_at=d + timedelta(days=offset, hours=hour, minutes=minute + i))[0]
+                for i in range(n)]
+
+    calls(-7, 2)
+    calls(-6, 4)  # 23:50 … 23:53, the last minutes of the day
+    calls(0, 3, hour=0, minute=1)  # the first minutes of D
+    calls(6, 4)
+    calls(7, 2)
+    day = d.date()
+    edge = {n: day + timedelta(days=n) for n in (-7, -6, 6, 7)}
+    assert "US-7IN7" not in {f.rule_id for f in assert_kept_equal_a_recount(case)}  # 7 calls in every 7 days
+    changes = dict(FindingDay.objects.filter(case=case).values_list("day", "changes"))
+
+    eighth = calls(0, 1, hour=12)[0]
+    after = dict(FindingDay.objects.filter(case=case).values_list("day", "changes"))
+    assert after[edge[-6]] > changes[edge[-6]] and after[edge[6]] > changes[edge[6]]
+    assert after[edge[-7]] == changes[edge[-7]] and after[edge[7]] == changes[edge[7]]
+    # Counted at once, in the change's transaction: D-6 starts the run, D+6's calls are in it.
+    assert us7in7_counts(case, edge[-6]) == [1, 4]
+    assert us7in7_counts(case, edge[6]) == [0, 4]
+    assert us7in7_counts(case, edge[7]) is None
+    scratch = assert_kept_equal_a_recount(case)
+    assert [(f.rule_id, f.when, len(f.entry_ids)) for f in scratch if f.rule_id == "US-7IN7"] == [
+        ("US-7IN7", edge[-6], 12)]
+    assert ("US-7IN7", 1, 12) in kept.rule_counts(case)
+
+    entry = Entry.objects.select_related("case").get(pk=eighth.pk)
+    services.entry_update(entry=entry, actor=borrower, occurred_at=eighth.occurred_at + timedelta(days=7))
+    assert us7in7_counts(case, edge[-6]) is None and us7in7_counts(case, edge[6]) is None
+    assert "US-7IN7" not in {f.rule_id for f in assert_kept_equal_a_recount(case)}
+
+
+def test_a_rule_marked_neither_per_day_nor_per_window_is_run_over_the_whole_case(case, borrower, monkeypatch):
+    """The safe default: US-7IN7 without its `window_days` mark is re-run over the facts every
+    day keeps, on the statistics page too, and its findings still equal a run from scratch."""
+    seven = next(r for r in RULE_SETS["us"] if r.id == "US-7IN7")
+    unmarked = dataclasses.replace(seven, check=lambda events, ctx: seven.check(events, ctx))
+    assert unmarked.window is None and not unmarked.per_day
+    monkeypatch.setitem(RULE_SETS, "us", tuple(unmarked if r.id == "US-7IN7" else r for r in RULE_SETS["us"]))
+    services.case_update(case=case, actor=borrower, rule_set="us", time_zone="America/New_York")
+    made = [services.entry_create(case=case, actor=borrower, kind="call", direction="incoming", number="95188",
+                                  occurred_at=datetime(2026, 3, 5 + 3 * (i % 3), 23, 50 - i, tzinfo=NEW_YORK))[0]
+            for i in range(9)]
+    assert "US-7IN7" in {f.rule_id for f in assert_kept_equal_a_recount(case)}
+    entry = Entry.objects.select_related("case").get(pk=made[0].pk)
+    services.entry_update(entry=entry, actor=borrower, occurred_at=made[0].occurred_at + timedelta(days=7))
+    assert_kept_equal_a_recount(case)
