@@ -250,8 +250,8 @@ def redaction_contacts(case: Case, lines: list[ocr.Line]) -> tuple[list[str], li
     """(numbers to keep visible, third parties' names to hide) for a redacted copy of a
     screenshot whose text is `lines`.
 
-    Kept: the collector's numbers (the case's list and every number its entries were called or
-    texted from): they are the evidence. Hidden: the names of the people the collector
+    Kept: the collector's numbers (the case's list and every number its calls and messages
+    came from or went to): they are the evidence. Hidden: the names of the people the collector
     contacted (entries' "person contacted") and of the witnesses who wrote in.
 
     The entries' numbers are not decrypted: each number the OCR found is looked up by its blind
@@ -264,8 +264,10 @@ def redaction_contacts(case: Case, lines: list[ocr.Line]) -> tuple[list[str], li
         index = blind_index(case.owner_id, number)
         if index:
             found.setdefault(index, []).append(number)
-    for index in Entry.objects.filter(case=case, number_index__in=list(found)).values_list(
-            "number_index", flat=True).distinct():
+    # Only calls and messages: a third-party entry's number is the third party's own (the
+    # form's "their number"), the very thing the copy must hide.
+    for index in Entry.objects.filter(case=case, kind__in=(Entry.Kind.CALL, Entry.Kind.SMS),
+                                      number_index__in=list(found)).values_list("number_index", flat=True).distinct():
         keep.extend(found[index])
     names = []
     for entry in Entry.objects.filter(case=case, kind=Entry.Kind.THIRD_PARTY).select_related("case").only(

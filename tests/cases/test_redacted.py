@@ -307,6 +307,21 @@ def test_more_boxes_than_the_cap_are_refused_whole(borrower_client, screenshot, 
     assert not Derivative.objects.filter(purpose="redacted").exists()
 
 
+def test_a_third_partys_own_number_is_boxed_though_the_case_records_it(case, borrower):
+    """A third-party entry's number is that person's own ("their number"): the case knowing it
+    must not make it "the collector's" and leave it visible in the copy."""
+    entry_create(case=case, actor=borrower, kind="third_party", occurred_at=timezone.now(),
+                 number=THIRD_PARTY_NUMBER, contact_name=THIRD_PARTY_NAME, contact_relation="弟弟")
+    att = _image_entry(case, borrower, sms_screenshot_third_party())
+    machine_text_make(att.pk)
+    proposed = redaction_proposal(att, redaction_frame(att))
+    assert sorted(b.why for b in proposed) == ["name", "number"]
+    mt = MachineText.objects.get(attachment=att)
+    number_line = _line_of([ocr.Line(*row) for row in json.loads(mt.boxes)], THIRD_PARTY_NUMBER)
+    box = next(b for b in proposed if b.why == "number")
+    assert number_line.y0 - 4 <= box.y0 and box.y1 <= number_line.y1 + 4
+
+
 @pytest.mark.parametrize("turned", [6, 8, 3])
 def test_a_photo_stored_turned_is_redacted_upright(case, borrower, borrower_client, english, turned):
     """A photo whose pixels are stored sideways (or upside down) is redacted as the page shows
@@ -327,6 +342,15 @@ def test_a_photo_stored_turned_is_redacted_upright(case, borrower, borrower_clie
     # entry page too (its thumbnail is upright).
     page = borrower_client.get(reverse("attachment_redact", args=[att.pk])).content.decode()
     assert 'viewBox="0 0 1080 1400"' in page
+    # Drawn from the server's upright picture (the copy's own pixels), not from the original
+    # the browser would turn by its own rules: no EXIF, the upright size, the number's ink where
+    # the boxes say.
+    preview_url = reverse("attachment_redact_preview", args=[att.pk])
+    assert f'href="{preview_url}"' in page and reverse("attachment_file", args=[att.pk]) + '"' not in page
+    response = borrower_client.get(preview_url)
+    assert response["Content-Type"] == "image/jpeg" and response["Cache-Control"] == "no-store"
+    shown = Image.open(io.BytesIO(response.content))
+    assert shown.size == upright and not shown.getexif()
     proposed = redaction_proposal(att, redaction_frame(att))
     assert {b.why for b in proposed} == {"number", "name"}
     for b in proposed:
@@ -346,11 +370,15 @@ def test_a_photo_stored_turned_is_redacted_upright(case, borrower, borrower_clie
     png = blobstore.read_bytes(case.owner_id, copy.pk, "derivative", copy.blob_key)
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG" and img.size == upright and not img.getexif() and "exif" not in img.info
-    # Where the generator drew the number on the upright thread is black in the copy.
+    # Where the generator drew the number on the upright thread is black in the copy, and had
+    # the number's dark ink (on a light bubble) in the picture the page drew on.
     font = ImageFont.truetype(FONT, 44)
     x0 = 80 + font.getlength("他电话")
     x1 = 80 + font.getlength(f"他电话{THIRD_PARTY_NUMBER}")
-    assert img.convert("L").crop((int(x0) + 2, 472, int(x1) - 2, 505)).getextrema() == (0, 0)
+    number_area = (int(x0) + 2, 472, int(x1) - 2, 505)
+    assert img.convert("L").crop(number_area).getextrema() == (0, 0)
+    low, high = shown.convert("L").crop(number_area).getextrema()
+    assert low < 100 and high > 200
     after = ocr.text_of(ocr.read(png)).replace(" ", "")
     assert THIRD_PARTY_NUMBER not in after and THIRD_PARTY_NAME not in after
     assert SCREENSHOT_COLLECTOR in after and "今晚必须还款" in after
