@@ -38,6 +38,8 @@ urlpatterns = [
     path("files/<uuid:attachment_id>/redacted/", cases.attachment_file, {"variant": "redacted"},
          name="attachment_redacted"),
     path("files/<uuid:attachment_id>/redact/", cases.attachment_redact, name="attachment_redact"),
+    path("files/<uuid:attachment_id>/redact/upright.jpg", cases.attachment_redact_preview,
+         name="attachment_redact_preview"),
     path("files/<uuid:attachment_id>/transcript/", cases.transcript_edit, name="transcript_edit"),
     path("cases/<uuid:case_id>/bundles/", bundles.bundle_create, name="bundle_create"),
     path("bundles/<uuid:bundle_id>/status/", bundles.bundle_status, name="bundle_status"),

@@ -110,6 +110,9 @@ EXPECTED = {
     # POST makes a copy with no box: a See Other to the entry).
     "attachment_redacted": READ,
     "attachment_redact": row((200, 302)),
+    # The upright picture the redact page draws on (a turned photo's): the owner's, like the page;
+    # any method reads it, like the other file views.
+    "attachment_redact_preview": OWNER_ONLY,
     "transcript_edit": OWNER_ONLY,
     "bundle_create": row((405, 302), view=(405, 404), export=(405, 302), stranger=(405, 404), stale=(405, 302)),
     "bundle_status": EXPORT,

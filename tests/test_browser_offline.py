@@ -82,8 +82,10 @@ def test_a_language_switch_keeps_the_one_worker_and_the_offline_page_follows_it(
         page.select_option("select[name=language]", "en")
     assert page.evaluate("document.documentElement.lang") == "en"
     # The English page told the worker its language; the worker keeps it in its cache.
-    page.wait_for_function("async () => { const r = await caches.match('/__liuzheng/lang');"
+    page.wait_for_function("async () => { const r = await caches.match('/__liuzheng/lang', {cacheName: 'lz-settings'});"
                            " return !!r && (await r.text()) === 'en'; }", polling=100)
+    # Only the three languages are kept: an inherited key is no language.
+    page.evaluate("navigator.serviceWorker.controller.postMessage({type: 'liuzheng-lang', lang: '__proto__'})")
     registration = page.evaluate("navigator.serviceWorker.getRegistration().then(r => "
                                  "[r.active, r.waiting, r.installing].filter(Boolean).map(w => w.scriptURL))")
     assert registration == [live_server.url + "/sw.js"]

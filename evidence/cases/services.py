@@ -392,6 +392,24 @@ def redaction_frame(attachment: Attachment) -> redaction.Frame:
         del data
 
 
+def redaction_preview(attachment: Attachment) -> bytes:
+    """The upright picture the redact page draws on (redaction.preview), from the original
+    after checking its SHA-256; in memory only. Raises RedactionRefused."""
+    if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
+        raise RedactionRefused("type")
+    if redaction.too_large(attachment.width, attachment.height):
+        raise RedactionRefused("pixels")
+    data = _intact_original(attachment)
+    if data is None:
+        raise RedactionRefused("damaged")
+    try:
+        return redaction.preview(data)
+    except redaction.NotRedactable as exc:
+        raise RedactionRefused(exc.reason) from exc
+    finally:
+        del data
+
+
 def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Derivative:
     """Make a redacted copy: checked and rendered here, outside any transaction (on SQLite a
     transaction holds the site's write lock, and a render can take seconds); only storing it

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -405,6 +405,23 @@ def _refusal(reason):
     if reason == "unreadable":
         return _("This image cannot be read to make a redacted copy. The original is unchanged.")
     return _("This image cannot be redacted: its stored bytes no longer match its SHA-256.")
+
+
+@login_required
+def attachment_redact_preview(request, attachment_id):
+    """The picture the redact page draws on when a photo is stored turned: the server turns
+    it upright with the code that makes the copy, so a box lands on the same pixels on the
+    page and in the copy whatever the browser does with EXIF. Owner only, like the page."""
+    att = attachment_get_for_user(request.user, attachment_id, WRITE)
+    if att.kind != "image" or att.entry.is_trashed:
+        raise Http404
+    try:
+        data = services.redaction_preview(att)
+    except services.RedactionRefused:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

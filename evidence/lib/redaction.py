@@ -198,11 +198,10 @@ def check(image: bytes) -> Frame:
         return Frame(*orientation.upright_size(*src.size, turned), turned)
 
 
-def render(image: bytes, boxes: list[Box]) -> bytes:
-    """The redacted copy: the picture as the page shows it (a photo stored turned is turned
-    upright, as the OCR read it and the page drew the boxes) with opaque black rectangles, as a
-    PNG with no metadata at all. Transparency is composited onto white first (as the OCR reads
-    it): a pixel the original hides under alpha is not revealed by the copy. Raises
+def _upright_clean(image: bytes) -> Image.Image:
+    """The picture as the page shows it, as a new RGB image with no metadata: a photo stored
+    turned is turned upright (as the OCR read it), transparency is composited onto white (as
+    the OCR reads it: a pixel the original hides under alpha is not revealed). Raises
     NotRedactable (too many pixels, unknown orientation, unreadable)."""
     src, turned = _open(image)
     with src:
@@ -221,8 +220,26 @@ def render(image: bytes, boxes: list[Box]) -> bytes:
         except (OSError, ValueError, SyntaxError) as exc:
             raise NotRedactable("unreadable") from exc
     clean.info.clear()
+    return clean
+
+
+def render(image: bytes, boxes: list[Box]) -> bytes:
+    """The redacted copy: the upright picture (`_upright_clean`) with opaque black rectangles,
+    as a PNG with no metadata at all. Raises NotRedactable."""
+    clean = _upright_clean(image)
     for b in boxes:
         clean.paste((0, 0, 0), (b.x0, b.y0, b.x1, b.y1))
     out = io.BytesIO()
     clean.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def preview(image: bytes) -> bytes:
+    """What the redact page draws the boxes on for a photo stored turned: the very picture
+    `render` blacks out, as a JPEG for the phone. Browsers do not agree on when they apply an
+    EXIF orientation (a PNG's eXIf chunk after the image data, WebP, an SVG <image>): drawn
+    from the original, a box the user places could land on other pixels in the copy.
+    Raises NotRedactable."""
+    out = io.BytesIO()
+    _upright_clean(image).save(out, "JPEG", quality=85)
     return out.getvalue()

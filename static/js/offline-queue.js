@@ -243,9 +243,15 @@
     // language instead, for the offline page it shows.
     root.navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     var lang = (root.document.documentElement.lang || "").toLowerCase();
-    root.navigator.serviceWorker.ready.then(function (reg) {
-      if (reg.active && lang) { reg.active.postMessage({ type: "liuzheng-lang", lang: lang }); }
-    }).catch(function () {});
+    var tellLanguage = function () {
+      root.navigator.serviceWorker.ready.then(function (reg) {
+        if (reg.active && lang) { reg.active.postMessage({ type: "liuzheng-lang", lang: lang }); }
+      }).catch(function () {});
+    };
+    tellLanguage();
+    // A new worker (a new version) takes over this page: tell it too, since the one told at
+    // load may have been the old worker.
+    root.navigator.serviceWorker.addEventListener("controllerchange", tellLanguage);
   }
   if (root.document.readyState === "loading") {
     root.document.addEventListener("DOMContentLoaded", tryFlush);

@@ -25,20 +25,27 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-// The language of the offline page: the pages tell the worker theirs (offline-queue.js), and
-// it is kept in the cache, since a worker's variables die whenever the browser stops it.
+// The language of the offline page: the pages tell the worker theirs (offline-queue.js). It
+// is kept in a cache of its own, since a worker's variables die whenever the browser stops it
+// and the versioned cache goes with each new worker (which then keeps the last language).
+var LANG_CACHE = "lz-settings";
 var LANG_KEY = "/__liuzheng/lang";
+
+function knownLanguage(lang) {
+  // Own keys only: "__proto__" or "toString" must not pass for a language.
+  return typeof lang === "string" && Object.prototype.hasOwnProperty.call(CONF.offline, lang);
+}
 
 self.addEventListener("message", function (event) {
   var data = event.data;
-  if (data && data.type === "liuzheng-lang" && CONF.offline[data.lang]) {
-    event.waitUntil(caches.open(CACHE).then(function (c) { return c.put(LANG_KEY, new Response(data.lang)); }));
+  if (data && data.type === "liuzheng-lang" && knownLanguage(data.lang)) {
+    event.waitUntil(caches.open(LANG_CACHE).then(function (c) { return c.put(LANG_KEY, new Response(data.lang)); }));
   }
 });
 
 function offlineUrl() {
-  return caches.match(LANG_KEY).then(function (hit) { return hit ? hit.text() : ""; })
-    .then(function (lang) { return CONF.offline[lang] || CONF.offline[CONF.language]; });
+  return caches.match(LANG_KEY, { cacheName: LANG_CACHE }).then(function (hit) { return hit ? hit.text() : ""; })
+    .then(function (lang) { return CONF.offline[knownLanguage(lang) ? lang : CONF.language]; });
 }
 
 function offlinePage() {
