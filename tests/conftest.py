@@ -48,6 +48,24 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def default_signal_handlers():
+    """Every test leaves the process's signal handlers as it found them.
+
+    `call_command("db_worker", …)` in a test installs django-tasks' SIGTERM/SIGINT/SIGQUIT
+    handlers for good; a later test's forked pool (test_token_strict) then inherited a SIGTERM
+    that only asks the worker to stop, Pool.terminate() could not end a child waiting on the
+    task queue, and the whole run hung (a fresh-clone run did, when both files shared a process)."""
+    import signal
+
+    names = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s is not None]
+    saved = {s: signal.getsignal(s) for s in names}
+    yield
+    for s, handler in saved.items():
+        if signal.getsignal(s) is not handler:
+            signal.signal(s, handler)
+
+
+@pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path, request):
     """Every test gets its own master key, blob store and keys."""
     import uuid

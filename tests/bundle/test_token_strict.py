@@ -11,6 +11,7 @@ serial, time, signature — differ run to run; its layout does not).
 import hashlib
 import multiprocessing
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -71,6 +72,10 @@ def _work(worker):
     return out
 
 
+def _default_sigterm():
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _field(der, offset) -> str:
     """The ASN.1 field a byte belongs to, as `openssl asn1parse` names it (for the message)."""
     with tempfile.NamedTemporaryFile(suffix=".der") as f:
@@ -91,7 +96,9 @@ def test_every_flipped_byte_gets_openssls_answer(token):
     assert _ours(der, digest, ca) and _openssl(der, digest, ca_file, tempfile.mkdtemp())
     _STATE["token"] = token
     started = time.monotonic()
-    with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+    # The children start with the default SIGTERM, whatever this process has installed: the
+    # pool ends them with SIGTERM when it closes.
+    with multiprocessing.get_context("fork").Pool(WORKERS, initializer=_default_sigterm) as pool:
         results = [r for part in pool.map(_work, range(WORKERS)) for r in part]
     elapsed = time.monotonic() - started
     laxer = [(o, m) for o, m, ours, theirs in results if ours and not theirs]
