@@ -373,48 +373,10 @@ def redaction_event_content(*, attachment_id, original_sha256, copy_sha256, boxe
                         "copy_sha256": copy_sha256, "boxes": list(boxes)})
 
 
-def redaction_frame(attachment: Attachment) -> redaction.Frame:
-    """The picture a redacted copy is made of, as the page shows it (upright): its size is the
-    frame the boxes are drawn in. Reads the original's header only after checking its SHA-256.
-    Raises RedactionRefused."""
-    if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
-        raise RedactionRefused("type")
-    if redaction.too_large(attachment.width, attachment.height):
-        raise RedactionRefused("pixels")
-    data = _intact_original(attachment)
-    if data is None:
-        raise RedactionRefused("damaged")
-    try:
-        return redaction.check(data)
-    except redaction.NotRedactable as exc:
-        raise RedactionRefused(exc.reason) from exc
-    finally:
-        del data
-
-
-def redaction_preview(attachment: Attachment) -> bytes:
-    """The upright picture the redact page draws on (redaction.preview), from the original
-    after checking its SHA-256; in memory only. Raises RedactionRefused."""
-    if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
-        raise RedactionRefused("type")
-    if redaction.too_large(attachment.width, attachment.height):
-        raise RedactionRefused("pixels")
-    data = _intact_original(attachment)
-    if data is None:
-        raise RedactionRefused("damaged")
-    try:
-        return redaction.preview(data)
-    except redaction.NotRedactable as exc:
-        raise RedactionRefused(exc.reason) from exc
-    finally:
-        del data
-
-
-def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Derivative:
-    """Make a redacted copy: checked and rendered here, outside any transaction (on SQLite a
-    transaction holds the site's write lock, and a render can take seconds); only storing it
-    goes through the door. `boxes` are in the upright picture (redaction_frame) and are cut to
-    it. Raises RedactionRefused."""
+def _redactable(attachment: Attachment, work):
+    """`work(original bytes)` for an image a redacted copy may be made of: the checks every
+    redaction path makes, in one place. Raises RedactionRefused (the type, the pixel cap, an
+    original that no longer matches its SHA-256, or what `work` refuses: NotRedactable)."""
     if attachment.kind != "image" or attachment.media_type not in redaction.REDACTABLE_TYPES:
         raise RedactionRefused("type")
     # The stored width and height (the header's, kept at upload) refuse an image too large
@@ -426,14 +388,38 @@ def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Deriv
     if data is None:
         raise RedactionRefused("damaged")
     try:
-        frame = redaction.check(data)
-        boxes = redaction.clip(boxes, frame.width, frame.height)
-        png = redaction.render(data, boxes)
+        return work(data)
     except redaction.NotRedactable as exc:
         raise RedactionRefused(exc.reason) from exc
     finally:
         del data
-    return redacted_copy_save(attachment=attachment, actor=actor, boxes=[b.as_value() for b in boxes], png=png,
+
+
+def redaction_frame(attachment: Attachment) -> redaction.Frame:
+    """The picture a redacted copy is made of, as the page shows it (upright): its size is the
+    frame the boxes are drawn in. Reads the original's header only after checking its SHA-256.
+    Raises RedactionRefused."""
+    return _redactable(attachment, redaction.check)
+
+
+def redaction_preview(attachment: Attachment) -> bytes:
+    """The upright picture the redact page draws on (redaction.preview), from the original
+    after checking its SHA-256; in memory only. Raises RedactionRefused."""
+    return _redactable(attachment, redaction.preview)
+
+
+def redacted_copy_create(*, attachment: Attachment, actor, boxes: list) -> Derivative:
+    """Make a redacted copy: checked and rendered here, outside any transaction (on SQLite a
+    transaction holds the site's write lock, and a render can take seconds); only storing it
+    goes through the door. `boxes` are in the upright picture (redaction_frame) and are cut to
+    it. Raises RedactionRefused."""
+    def render(data):
+        frame = redaction.check(data)
+        cut = redaction.clip(boxes, frame.width, frame.height)
+        return cut, redaction.render(data, cut)
+
+    cut, png = _redactable(attachment, render)
+    return redacted_copy_save(attachment=attachment, actor=actor, boxes=[b.as_value() for b in cut], png=png,
                               source_sha256=attachment.sha256)
 
 
