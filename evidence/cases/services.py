@@ -22,7 +22,7 @@ from evidence.custody.snapshots import (
     CASE_EDITABLE, CASE_FIELDS, CASE_RULE_FIELDS, ENTRY_EDITABLE, case_snapshot, entry_snapshot,
 )
 from evidence.custody.timestamps import file_timestamp_request
-from evidence.lib import ocr, orientation, redaction
+from evidence.lib import ocr, redaction
 from evidence.lib.canonical import canonical_json, json_value, sha256_json
 from evidence.models import Attachment, Case, Derivative, Entry, EntryRevision, MachineText, PendingUpload, Transcript
 from evidence.rules import tally
@@ -564,8 +564,7 @@ def machine_text_make(attachment_id) -> MachineText | None:
     if data is None:
         return None
     try:
-        lines = ocr.read(data)
-        turned = orientation.read(data) or 1  # what ocr.read turned upright (none when unknown)
+        lines, turned = ocr.read_turned(data)
     except Exception:  # a damaged image or an engine failure must not kill the worker's loop
         log.exception("OCR failed on %s", att.pk)
         return None

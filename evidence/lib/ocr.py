@@ -90,8 +90,15 @@ def read(image: bytes) -> list[Line]:
     """The lines of text in an image, top to bottom, each with its box, in the picture as it is
     shown: a photo stored turned (EXIF orientation) is read upright (evidence.lib.orientation),
     so its boxes land on the page's picture and on its redacted copy."""
+    return read_turned(image)[0]
+
+
+def read_turned(image: bytes) -> tuple[list[Line], int]:
+    """`read`, and the EXIF orientation it turned upright (1: none, or not known), from the
+    one opening of the image."""
     with Image.open(io.BytesIO(image)) as img:
-        if orientation.of(img) not in (1, None):
+        turned = orientation.of(img) or 1
+        if turned != 1:
             image = orientation.upright(img)  # RapidOCR takes the decoded picture as it takes bytes
     with _lock:  # one image at a time per process: onnxruntime already uses every core
         # No text-direction classifier: screenshots (and photos, turned above) are upright, and
@@ -102,7 +109,7 @@ def read(image: bytes) -> list[Line]:
         xs, ys = [p[0] for p in box], [p[1] for p in box]
         lines.append(Line(int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)), str(text), float(score)))
     lines.sort(key=lambda ln: (ln.y0, ln.x0))
-    return lines
+    return lines, turned
 
 
 def text_of(lines: list[Line]) -> str:

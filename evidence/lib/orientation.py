@@ -6,8 +6,6 @@ upright frame, so a box the user draws covers the pixels they see under it.
 """
 from __future__ import annotations
 
-import io
-
 from PIL import Image, ImageOps
 
 TAG = 0x0112  # EXIF Orientation
@@ -35,12 +33,3 @@ def upright(img: Image.Image) -> Image.Image:
     """The picture as it is shown (a new image when it is turned, else `img` itself)."""
     return ImageOps.exif_transpose(img) if of(img) not in (1, None) else img
 
-
-def read(data: bytes) -> int | None:
-    """The orientation of an image given as bytes, from its header (`of`); None also when the
-    bytes are not an image Pillow reads."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            return of(img)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return None
