@@ -93,6 +93,26 @@ document.addEventListener("change", function (event) {
     if (n < 1024 * 1024) { return (n / 1024).toFixed(0) + " KB"; }
     return (n / 1024 / 1024).toFixed(1) + " MB";
   }
+  // One chosen (or shared, share.js) file as a list item: a thumbnail for an image, its name
+  // and size after `mark`.
+  function fileItem(file, mark) {
+    var li = document.createElement("li");
+    li.className = "chosen-file d-flex align-items-center gap-2 mt-1";
+    if (/^image\//.test(file.type) && window.URL && URL.createObjectURL) {
+      var img = document.createElement("img");
+      img.className = "chosen-thumb";
+      img.alt = "";
+      img.addEventListener("error", function () { img.remove(); });
+      img.src = URL.createObjectURL(file);
+      li.appendChild(img);
+    }
+    var text = document.createElement("span");
+    text.className = "break-all";
+    text.textContent = mark + file.name + " · " + size(file.size);
+    li.appendChild(text);
+    return li;
+  }
+  window.LiuzhengFiles = { item: fileItem };
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (input.type !== "file" || !input.form) { return; }
@@ -101,21 +121,7 @@ document.addEventListener("change", function (event) {
     list.textContent = "";
     input.form.querySelectorAll("input[type=file]").forEach(function (el) {
       Array.prototype.forEach.call(el.files || [], function (file) {
-        var li = document.createElement("li");
-        li.className = "chosen-file d-flex align-items-center gap-2 mt-1";
-        if (/^image\//.test(file.type) && window.URL && URL.createObjectURL) {
-          var img = document.createElement("img");
-          img.className = "chosen-thumb";
-          img.alt = "";
-          img.addEventListener("error", function () { img.remove(); });
-          img.src = URL.createObjectURL(file);
-          li.appendChild(img);
-        }
-        var text = document.createElement("span");
-        text.className = "break-all";
-        text.textContent = "✓ " + file.name + " · " + size(file.size);
-        li.appendChild(text);
-        list.appendChild(li);
+        list.appendChild(fileItem(file, "✓ "));
       });
     });
     list.hidden = !list.children.length;

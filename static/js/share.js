@@ -10,12 +10,6 @@
   var landing = document.getElementById("share-landing");
   var form = document.getElementById("entry-form");
 
-  function size(n) {
-    if (n < 1024) { return n + " B"; }
-    if (n < 1024 * 1024) { return (n / 1024).toFixed(0) + " KB"; }
-    return (n / 1024 / 1024).toFixed(1) + " MB";
-  }
-
   function sharedText(fd) {
     return ["title", "text", "url"].map(function (k) { return (fd.get(k) || "").trim(); })
       .filter(function (v, i, all) { return v && all.indexOf(v) === i; }).join("\n");
@@ -45,20 +39,7 @@
       if (!share) { empty(); return; }
       var list = document.getElementById("shared-files");
       files(share.form).forEach(function (file) {
-        var li = document.createElement("li");
-        li.className = "chosen-file d-flex align-items-center gap-2 mt-1";
-        if (/^image\//.test(file.type) && window.URL && URL.createObjectURL) {
-          var img = document.createElement("img");
-          img.className = "chosen-thumb";
-          img.alt = "";
-          img.src = URL.createObjectURL(file);
-          li.appendChild(img);
-        }
-        var text = document.createElement("span");
-        text.className = "break-all";
-        text.textContent = file.name + " · " + size(file.size);
-        li.appendChild(text);
-        list.appendChild(li);
+        list.appendChild(window.LiuzhengFiles.item(file, ""));  // app.js, loaded before this script
       });
       var words = sharedText(share.form);
       if (words) {
